@@ -1,0 +1,58 @@
+# fmdecon: one command to set up and run the paper's study, one to test.
+#   make results   - create .venv with pinned dependencies, run the paper's study (config/config.yaml)
+#   make test      - create .venv with pinned dependencies, run the test suite
+# Other targets: make bench, make lint, make format, make report, make lock, make clean
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= 2
+CONFIG ?= config/config.yaml
+SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES) --configfile $(CONFIG)
+
+.PHONY: all venv test results report bench lint format lock clean
+
+all: results
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "fmdecon needs Python >= 3.11; set PYTHON=python3.11 (got " + sys.version.split()[0] + ")")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+venv: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+results: $(STAMP)
+	$(SNAKEMAKE)
+
+report: results
+	$(SNAKEMAKE) --report results/$$($(BIN)/python -c 'import yaml,sys; print(yaml.safe_load(open("$(CONFIG)"))["study"])')/report.html
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/kernels.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check Snakefile workflow
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/snakefmt Snakefile workflow
+
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet -e ".[dev,slurm]" setuptools wheel
+	{ echo "# Pinned environment for make test / make results (pip freeze of a working .venv)."; \
+	  echo "# Refresh on purpose with: make lock"; \
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -vE "^(pip|fmdecon)=="; } > requirements/lock.txt
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Input checks shared by the public functions.
+
+Every check raises :class:`ValueError` with a message that names the argument and the
+offending value, so that a user can see at once what to fix.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Largest relative deviation of the spacing from its mean that still counts as uniform.
+UNIFORM_RTOL = 1e-6
+
+
+def positive_scalar(value: object, name: str) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
+            value = value.item()
+        else:
+            raise ValueError(f"{name} must be a positive real number; got {value!r}")
+    out = float(value)
+    if not np.isfinite(out) or out <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {name} = {out!r}")
+    return out
+
+
+def finite_array(values: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Return ``values`` as a 1-D float64 array, or raise on wrong shape or non-finite entries."""
+    try:
+        out = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a 1-D array of real numbers; got {values!r}") from exc
+    if out.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {out.shape}")
+    bad = np.flatnonzero(~np.isfinite(out))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{name} must be finite; {name}[{i}] = {out[i]!r} ({bad.size} non-finite value(s))"
+        )
+    return out
+
+
+def grid(z: ArrayLike, name: str = "z", minimum: int = 3) -> NDArray[np.float64]:
+    """Check a distance grid: 1-D, finite, strictly increasing, at least ``minimum`` points."""
+    out = finite_array(z, name)
+    if out.size < minimum:
+        raise ValueError(f"{name} needs at least {minimum} points; got {out.size}")
+    steps = np.diff(out)
+    bad = np.flatnonzero(steps <= 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise ValueError(
+            f"{name} must be strictly increasing (z is the lower turnaround point, closest "
+            f"first); {name}[{i}] = {out[i]!r} <= {name}[{i - 1}] = {out[i - 1]!r}"
+        )
+    return out
+
+
+def curve(
+    z: ArrayLike, values: ArrayLike, name: str, z_name: str = "z"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Check a grid and a curve sampled on it (same length, finite)."""
+    z_checked = grid(z, z_name)
+    values_checked = finite_array(values, name)
+    if values_checked.size != z_checked.size:
+        raise ValueError(
+            f"{name} and {z_name} must have the same length; got len({name}) = "
+            f"{values_checked.size} and len({z_name}) = {z_checked.size}"
+        )
+    return z_checked, values_checked
+
+
+def uniform_step(z: NDArray[np.float64], method: str) -> float:
+    """Return the step of a uniform grid, or raise naming the largest deviation."""
+    steps = np.diff(z)
+    step = (z[-1] - z[0]) / (z.size - 1)
+    deviation = np.abs(steps - step) / step
+    worst = int(np.argmax(deviation))
+    if deviation[worst] > UNIFORM_RTOL:
+        raise ValueError(
+            f"{method} needs a uniform grid z; the spacing z[{worst + 1}] - z[{worst}] = "
+            f"{steps[worst]!r} m differs from the mean spacing {step!r} m by "
+            f"{deviation[worst]:.3g} (relative). Resample the frequency shift onto a uniform "
+            f"grid first, e.g. z_u = numpy.linspace(z[0], z[-1], len(z)); "
+            f"df_u = numpy.interp(z_u, z, df)"
+        )
+    return float(step)
+
+
+def same_length(first: ArrayLike, second: ArrayLike, names: tuple[str, str]) -> tuple[
+    NDArray[np.float64], NDArray[np.float64]
+]:
+    """Return two 1-D float arrays of equal length (NaN allowed), or raise."""
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    for arr, name in zip((a, b), names, strict=True):
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional; got shape {arr.shape}")
+    if a.size != b.size:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same length; got {a.size} and {b.size}"
+        )
+    return a, b

@@ -1,0 +1,215 @@
+"""Slow, obvious reference implementations used as test oracles.
+
+Everything here follows ``spec/PHYSICS.md`` literally and favours readability over speed:
+numerical quadrature for the forward model, the O(N^2) double loop for Sader-Jarvis and an
+explicitly built dense matrix W with ``scipy.linalg.solve_triangular`` for the matrix method.
+Nothing in this module imports ``fmdecon``. SI units throughout.
+"""
+
+import math
+
+import numpy as np
+from scipy import integrate, linalg, special
+
+# --------------------------------------------------------------------------------------------
+# Force laws (PHYSICS section 1)
+# --------------------------------------------------------------------------------------------
+
+
+def morse_potential(z, kappa, sigma, bond_energy):
+    """V = E [exp(-2 kappa (z - sigma)) - 2 exp(-kappa (z - sigma))]."""
+    x = np.exp(-kappa * (np.asarray(z, dtype=float) - sigma))
+    return bond_energy * (x**2 - 2.0 * x)
+
+
+def morse_force(z, kappa, sigma, bond_energy):
+    """F = 2 kappa E [exp(-2 kappa (z - sigma)) - exp(-kappa (z - sigma))]."""
+    x = np.exp(-kappa * (np.asarray(z, dtype=float) - sigma))
+    return 2.0 * kappa * bond_energy * (x**2 - x)
+
+
+def morse_force_gradient(z, kappa, sigma, bond_energy):
+    """dF/dz = 2 kappa^2 E [-2 exp(-2 kappa (z - sigma)) + exp(-kappa (z - sigma))]."""
+    x = np.exp(-kappa * (np.asarray(z, dtype=float) - sigma))
+    return 2.0 * kappa**2 * bond_energy * (-2.0 * x**2 + x)
+
+
+def lj_potential(z, sigma, bond_energy):
+    """V = E [(sigma/z)^12 - 2 (sigma/z)^6]."""
+    s = sigma / np.asarray(z, dtype=float)
+    return bond_energy * (s**12 - 2.0 * s**6)
+
+
+def lj_force(z, sigma, bond_energy):
+    """F = (12 E / sigma) [(sigma/z)^13 - (sigma/z)^7]."""
+    s = sigma / np.asarray(z, dtype=float)
+    return 12.0 * bond_energy / sigma * (s**13 - s**7)
+
+
+def lj_force_gradient(z, sigma, bond_energy):
+    """dF/dz = (12 E / sigma^2) [-13 (sigma/z)^14 + 7 (sigma/z)^8]."""
+    s = sigma / np.asarray(z, dtype=float)
+    return 12.0 * bond_energy / sigma**2 * (-13.0 * s**14 + 7.0 * s**8)
+
+
+# --------------------------------------------------------------------------------------------
+# Frequency shift (PHYSICS section 1)
+# --------------------------------------------------------------------------------------------
+
+
+def frequency_shift_quad(force, z, amplitude, k, f0, epsrel=1e-13):
+    """Frequency shift of a scalar force law by adaptive quadrature, one z at a time.
+
+    With u = -cos(theta) the integral of Eq. 3 becomes
+    df = (f0 / (pi k A)) * integral_0^pi F(z + A (1 - cos theta)) cos(theta) dtheta,
+    whose integrand is smooth. Returns ``(df, df_abs, err)`` arrays: the frequency shift, the
+    same integral with |integrand| (the scale of the cancellation) and quad's error estimate.
+    """
+    z = np.atleast_1d(np.asarray(z, dtype=float))
+    df = np.empty_like(z)
+    df_abs = np.empty_like(z)
+    err = np.empty_like(z)
+    prefactor = f0 / (math.pi * k * amplitude)
+    for i, zi in enumerate(z):
+
+        def integrand(theta, zi=zi):
+            return float(force(zi + amplitude * (1.0 - math.cos(theta)))) * math.cos(theta)
+
+        value_abs, _ = integrate.quad(lambda theta: abs(integrand(theta)), 0.0, math.pi,
+                                      epsabs=0.0, epsrel=1e-8, limit=500)
+        # near a zero of df the relative target is unreachable; stop at rounding of the scale
+        value, error = integrate.quad(integrand, 0.0, math.pi, epsabs=1e-15 * value_abs,
+                                      epsrel=epsrel, limit=500)
+        df[i] = prefactor * value
+        df_abs[i] = prefactor * value_abs
+        err[i] = prefactor * error
+    return df, df_abs, err
+
+
+def exponential_term_frequency_shift(prefactor_times_exp, decay, amplitude, k, f0):
+    """Closed form for F = F0 exp(-lambda z): df = f0 F0 exp(-lambda z) ive(1, lambda A)/(k A).
+
+    ``prefactor_times_exp`` is F0 exp(-lambda z) (the force term itself at z).
+    """
+    return f0 * prefactor_times_exp * special.ive(1, decay * amplitude) / (k * amplitude)
+
+
+def power_term_frequency_shift(coefficient, n, z, amplitude, k, f0):
+    """Closed form for F = C z^-n (Giessibl & Bielefeldt 2000) with scipy.special.hyp2f1."""
+    z = np.asarray(z, dtype=float)
+    x = -2.0 * amplitude / z
+    bracket = special.hyp2f1(n, 0.5, 1.0, x) - special.hyp2f1(n, 1.5, 2.0, x)
+    return f0 * coefficient / (k * amplitude * z**n) * bracket
+
+
+def morse_frequency_shift(z, amplitude, k, f0, kappa, sigma, bond_energy):
+    """Closed-form Morse frequency shift: sum of two exponential terms."""
+    z = np.asarray(z, dtype=float)
+    term_fast = 2.0 * kappa * bond_energy * np.exp(-2.0 * kappa * (z - sigma))
+    term_slow = -2.0 * kappa * bond_energy * np.exp(-kappa * (z - sigma))
+    return (exponential_term_frequency_shift(term_fast, 2.0 * kappa, amplitude, k, f0)
+            + exponential_term_frequency_shift(term_slow, kappa, amplitude, k, f0))
+
+
+def lj_frequency_shift(z, amplitude, k, f0, sigma, bond_energy):
+    """Closed-form Lennard-Jones frequency shift: sum of the z^-13 and z^-7 terms."""
+    c13 = 12.0 * bond_energy * sigma**12
+    c7 = -12.0 * bond_energy * sigma**6
+    return (power_term_frequency_shift(c13, 13, z, amplitude, k, f0)
+            + power_term_frequency_shift(c7, 7, z, amplitude, k, f0))
+
+
+# --------------------------------------------------------------------------------------------
+# Sader-Jarvis, the straightforward O(N^2) double loop (PHYSICS section 2)
+# --------------------------------------------------------------------------------------------
+
+
+def sader_jarvis_loop(z, df, amplitude, k, f0):
+    """Discrete Sader-Jarvis formula, one trapezoid per output point.
+
+    Indices below are 0-based: the spec's z_1 ... z_N are z[0] ... z[N-1]. For output point j
+    the trapezoid runs over t = z[j+1] ... z[N-2] (the spec's z_{j+1} ... z_{N-1}) and needs at
+    least two samples, so j = N-3, N-2, N-1 are NaN.
+    """
+    z = np.asarray(z, dtype=float)
+    omega = np.asarray(df, dtype=float) / f0
+    n = len(z)
+    # forward difference, domega[j] = (omega[j+1] - omega[j]) / (z[j+1] - z[j]), j = 0..N-2
+    domega = np.empty(n - 1)
+    for j in range(n - 1):
+        domega[j] = (omega[j + 1] - omega[j]) / (z[j + 1] - z[j])
+
+    force = np.full(n, np.nan)
+    for j in range(n - 3):
+        t = z[j + 1 : n - 1]
+        omega_t = omega[j + 1 : n - 1]
+        domega_t = domega[j + 1 : n - 1]
+        integrand = ((1.0 + math.sqrt(amplitude) / (8.0 * np.sqrt(math.pi * (t - z[j]))))
+                     * omega_t
+                     - amplitude**1.5 / np.sqrt(2.0 * (t - z[j])) * domega_t)
+        trapezoid = 0.0
+        for i in range(len(t) - 1):
+            trapezoid += (t[i + 1] - t[i]) * (integrand[i] + integrand[i + 1]) / 2.0
+
+        h = z[j + 1] - z[j]
+        correction = (omega[j] * h
+                      + 2.0 * math.sqrt(amplitude) / (8.0 * math.sqrt(math.pi)) * omega[j]
+                      * math.sqrt(h)
+                      - 2.0 * amplitude**1.5 / math.sqrt(2.0) * domega[j] * math.sqrt(h))
+        force[j] = 2.0 * k * (correction + trapezoid)
+    return force
+
+
+# --------------------------------------------------------------------------------------------
+# Matrix method, explicit dense W (PHYSICS section 3)
+# --------------------------------------------------------------------------------------------
+
+
+def matlab_round(x):
+    """Round half up, as MATLAB's round for positive numbers."""
+    return math.floor(x + 0.5)
+
+
+def matrix_w(n_points, amplitude, step, k, f0):
+    """Dense N x N matrix W of Eq. 16, index 0 = farthest point.
+
+    W[i, j] = (f0/(pi k A)) (2/(2 alpha + 1)) [sqrt((2 alpha+1)(m+1) - (m+1)^2)
+                                               - sqrt((2 alpha+1) m - m^2)],  m = i - j,
+    for 0 <= m <= 2 alpha and zero elsewhere, alpha = round(A/d).
+    """
+    alpha = matlab_round(amplitude / step)
+    band = 2 * alpha + 1
+    prefactor = f0 / (math.pi * k * amplitude) * 2.0 / band
+    w = np.zeros((n_points, n_points))
+    for i in range(n_points):
+        for j in range(max(0, i - 2 * alpha), i + 1):
+            m = i - j
+            w[i, j] = prefactor * (math.sqrt(band * (m + 1) - (m + 1) ** 2)
+                                   - math.sqrt(band * m - m**2))
+    return w
+
+
+def matrix_method_dense(z, df, amplitude, k, f0):
+    """Matrix method: reverse the axis, solve W F = df with solve_triangular, reverse back."""
+    z = np.asarray(z, dtype=float)
+    step = (z[-1] - z[0]) / (len(z) - 1)
+    w = matrix_w(len(z), amplitude, step, k, f0)
+    force_reversed = linalg.solve_triangular(w, np.asarray(df, dtype=float)[::-1], lower=True)
+    return force_reversed[::-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Quality measure (PHYSICS section 4)
+# --------------------------------------------------------------------------------------------
+
+
+def cod(force_model, force_deconvolved):
+    """R^2 = 1 - sum (F_model - F_dec)^2 / sum (F_dec - mean F_dec)^2 over finite F_dec."""
+    force_model = np.asarray(force_model, dtype=float)
+    force_deconvolved = np.asarray(force_deconvolved, dtype=float)
+    keep = np.isfinite(force_deconvolved)
+    model = force_model[keep]
+    deconvolved = force_deconvolved[keep]
+    residual_sum = np.sum((model - deconvolved) ** 2)
+    total_sum = np.sum((deconvolved - np.mean(deconvolved)) ** 2)
+    return float(1.0 - residual_sum / total_sum)
