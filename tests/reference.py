@@ -7,6 +7,7 @@ Nothing in this module imports ``fmdecon``. SI units throughout.
 """
 
 import math
+import warnings
 
 import numpy as np
 from scipy import integrate, linalg, special
@@ -75,11 +76,16 @@ def frequency_shift_quad(force, z, amplitude, k, f0, epsrel=1e-13):
         def integrand(theta, zi=zi):
             return float(force(zi + amplitude * (1.0 - math.cos(theta)))) * math.cos(theta)
 
-        value_abs, _ = integrate.quad(lambda theta: abs(integrand(theta)), 0.0, math.pi,
-                                      epsabs=0.0, epsrel=1e-8, limit=500)
+        value_abs, _ = integrate.quad(
+            lambda theta: abs(integrand(theta)), 0.0, math.pi, epsabs=0.0, epsrel=1e-8, limit=500
+        )
         # near a zero of df the relative target is unreachable; stop at rounding of the scale
-        value, error = integrate.quad(integrand, 0.0, math.pi, epsabs=1e-15 * value_abs,
-                                      epsrel=epsrel, limit=500)
+        with warnings.catch_warnings():
+            # roundoff warnings near a zero of df: the returned error estimate is checked
+            warnings.simplefilter("ignore", integrate.IntegrationWarning)
+            value, error = integrate.quad(
+                integrand, 0.0, math.pi, epsabs=1e-15 * value_abs, epsrel=epsrel, limit=500
+            )
         df[i] = prefactor * value
         df_abs[i] = prefactor * value_abs
         err[i] = prefactor * error
@@ -107,16 +113,18 @@ def morse_frequency_shift(z, amplitude, k, f0, kappa, sigma, bond_energy):
     z = np.asarray(z, dtype=float)
     term_fast = 2.0 * kappa * bond_energy * np.exp(-2.0 * kappa * (z - sigma))
     term_slow = -2.0 * kappa * bond_energy * np.exp(-kappa * (z - sigma))
-    return (exponential_term_frequency_shift(term_fast, 2.0 * kappa, amplitude, k, f0)
-            + exponential_term_frequency_shift(term_slow, kappa, amplitude, k, f0))
+    return exponential_term_frequency_shift(
+        term_fast, 2.0 * kappa, amplitude, k, f0
+    ) + exponential_term_frequency_shift(term_slow, kappa, amplitude, k, f0)
 
 
 def lj_frequency_shift(z, amplitude, k, f0, sigma, bond_energy):
     """Closed-form Lennard-Jones frequency shift: sum of the z^-13 and z^-7 terms."""
     c13 = 12.0 * bond_energy * sigma**12
     c7 = -12.0 * bond_energy * sigma**6
-    return (power_term_frequency_shift(c13, 13, z, amplitude, k, f0)
-            + power_term_frequency_shift(c7, 7, z, amplitude, k, f0))
+    return power_term_frequency_shift(c13, 13, z, amplitude, k, f0) + power_term_frequency_shift(
+        c7, 7, z, amplitude, k, f0
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,18 +152,19 @@ def sader_jarvis_loop(z, df, amplitude, k, f0):
         t = z[j + 1 : n - 1]
         omega_t = omega[j + 1 : n - 1]
         domega_t = domega[j + 1 : n - 1]
-        integrand = ((1.0 + math.sqrt(amplitude) / (8.0 * np.sqrt(math.pi * (t - z[j]))))
-                     * omega_t
-                     - amplitude**1.5 / np.sqrt(2.0 * (t - z[j])) * domega_t)
+        integrand = (
+            1.0 + math.sqrt(amplitude) / (8.0 * np.sqrt(math.pi * (t - z[j])))
+        ) * omega_t - amplitude**1.5 / np.sqrt(2.0 * (t - z[j])) * domega_t
         trapezoid = 0.0
         for i in range(len(t) - 1):
             trapezoid += (t[i + 1] - t[i]) * (integrand[i] + integrand[i + 1]) / 2.0
 
         h = z[j + 1] - z[j]
-        correction = (omega[j] * h
-                      + 2.0 * math.sqrt(amplitude) / (8.0 * math.sqrt(math.pi)) * omega[j]
-                      * math.sqrt(h)
-                      - 2.0 * amplitude**1.5 / math.sqrt(2.0) * domega[j] * math.sqrt(h))
+        correction = (
+            omega[j] * h
+            + 2.0 * math.sqrt(amplitude) / (8.0 * math.sqrt(math.pi)) * omega[j] * math.sqrt(h)
+            - 2.0 * amplitude**1.5 / math.sqrt(2.0) * domega[j] * math.sqrt(h)
+        )
         force[j] = 2.0 * k * (correction + trapezoid)
     return force
 
@@ -184,8 +193,9 @@ def matrix_w(n_points, amplitude, step, k, f0):
     for i in range(n_points):
         for j in range(max(0, i - 2 * alpha), i + 1):
             m = i - j
-            w[i, j] = prefactor * (math.sqrt(band * (m + 1) - (m + 1) ** 2)
-                                   - math.sqrt(band * m - m**2))
+            w[i, j] = prefactor * (
+                math.sqrt(band * (m + 1) - (m + 1) ** 2) - math.sqrt(band * m - m**2)
+            )
     return w
 
 

@@ -92,9 +92,9 @@ def uniform_step(z: NDArray[np.float64], method: str) -> float:
     return float(step)
 
 
-def same_length(first: ArrayLike, second: ArrayLike, names: tuple[str, str]) -> tuple[
-    NDArray[np.float64], NDArray[np.float64]
-]:
+def same_length(
+    first: ArrayLike, second: ArrayLike, names: tuple[str, str]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Return two 1-D float arrays of equal length (NaN allowed), or raise."""
     a = np.asarray(first, dtype=np.float64)
     b = np.asarray(second, dtype=np.float64)

@@ -196,9 +196,7 @@ def sader_jarvis(
 
     j = np.arange(last - 1)  # points with at least two trapezoid samples
     h = step[j]
-    first_sample = 0.5 * h * (
-        omega[j + 1] + (a * omega[j + 1] - b * slope[j + 1]) / np.sqrt(h)
-    )
+    first_sample = 0.5 * h * (omega[j + 1] + (a * omega[j + 1] - b * slope[j + 1]) / np.sqrt(h))
     correction = omega[j] * h + 2.0 * a * omega[j] * np.sqrt(h) - 2.0 * b * slope[j] * np.sqrt(h)
 
     force = np.full(n, np.nan)

@@ -1,0 +1,222 @@
+"""Study configuration: JSON-schema validation with defaults, plus the checks a schema cannot
+express (registered law and method names, z_min < z_max, the grid long enough for the largest
+amplitude). Every problem is reported as one line naming the key and the offending value.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import numpy as np
+import yaml
+
+from fmdecon.forces import FORCE_LAWS
+from fmdecon.methods import METHODS
+
+__all__ = ["ConfigError", "amplitudes", "load_config", "schema", "validate_config"]
+
+
+class ConfigError(ValueError):
+    """An invalid study configuration; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str], source: str = "config") -> None:
+        self.problems = problems
+        self.source = source
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid {source} ({len(problems)} problem(s)):\n{lines}")
+
+
+def schema() -> dict[str, Any]:
+    """The JSON schema of a study configuration (``config/schema.yaml``)."""
+    text = resources.files("fmdecon").joinpath("schema.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _key(path: Iterator[Any]) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "".join(parts).lstrip(".") or "<top level>"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _key(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        where = f"{key}." if error.absolute_path else ""
+        return f"{where}{missing}: required key is missing"
+    if error.validator == "additionalProperties":
+        return f"{key}: {error.message}"
+    if error.validator == "oneOf" and error.context:
+        # report the most specific reason among the alternatives
+        best = min(error.context, key=lambda e: (-len(e.absolute_path), len(e.message)))
+        if best.absolute_path and len(best.absolute_path) > len(error.absolute_path):
+            return _describe(best)
+        reasons = sorted({e.message for e in error.context})
+        return f"{key} = {_show(error.instance)}: not valid ({'; '.join(reasons[:3])})"
+    return f"{key} = {_show(error.instance)}: {error.message}"
+
+
+def _fill_defaults(instance: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> None:
+    if "$ref" in node:
+        target: Any = root
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        node = target
+    if not isinstance(instance, dict):
+        return
+    for name, sub in node.get("properties", {}).items():
+        if name not in instance and "default" in sub:
+            instance[name] = copy.deepcopy(sub["default"])
+        if name in instance:
+            _fill_defaults(instance[name], sub, root)
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        for name, value in instance.items():
+            if name not in node.get("properties", {}):
+                _fill_defaults(value, extra, root)
+
+
+def as_list(value: Any) -> list[Any]:
+    """A scalar as a one-element list; a list unchanged."""
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def amplitudes(spec: Mapping[str, Any] | list[Mapping[str, Any]]) -> np.ndarray:
+    """The sorted, unique amplitudes [m] described by one range spec or a list of them."""
+    values: list[np.ndarray] = []
+    for item in spec if isinstance(spec, list) else [spec]:
+        if "values" in item:
+            values.append(np.asarray(item["values"], dtype=np.float64))
+        elif item.get("spacing", "log") == "log":
+            values.append(np.geomspace(item["min"], item["max"], item["count"]))
+        else:
+            values.append(np.linspace(item["min"], item["max"], item["count"]))
+    return np.unique(np.concatenate(values))
+
+
+def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for i, name in enumerate(config["methods"]):
+        if name not in METHODS:
+            problems.append(
+                f"methods[{i}] = {_show(name)}: unknown deconvolution method "
+                f"(known: {', '.join(sorted(METHODS))})"
+            )
+    for law, parameters in config["laws"].items():
+        if law not in FORCE_LAWS:
+            problems.append(
+                f"laws.{law}: unknown force law (known: {', '.join(sorted(FORCE_LAWS))})"
+            )
+            continue
+        expected = FORCE_LAWS[law].parameter_names
+        for name in parameters:
+            if name not in expected:
+                problems.append(
+                    f"laws.{law}.{name}: unknown parameter of {law} "
+                    f"(expected: {', '.join(expected)})"
+                )
+        for name in expected:
+            if name not in parameters:
+                problems.append(f"laws.{law}.{name}: required key is missing")
+    for law, view in config.get("figures", {}).items():
+        if law not in config["laws"]:
+            problems.append(f"figures.{law}: law is not in laws ({', '.join(config['laws'])})")
+            continue
+        for name, value in view.get("at", {}).items():
+            allowed = as_list(config["laws"][law].get(name, config["sensor"].get(name)))
+            if name in config["grid"]:
+                allowed = as_list(config["grid"][name])
+            if not any(np.isclose(value, a, rtol=1e-9, atol=0) for a in allowed if a is not None):
+                problems.append(
+                    f"figures.{law}.at.{name} = {_show(value)}: not one of the swept values "
+                    f"{_show(allowed)}"
+                )
+
+    amp_spec = config["amplitudes"]
+    for i, item in enumerate(amp_spec if isinstance(amp_spec, list) else [amp_spec]):
+        where = f"amplitudes[{i}]" if isinstance(amp_spec, list) else "amplitudes"
+        if "min" in item and item["min"] >= item["max"]:
+            problems.append(
+                f"{where}.min = {_show(item['min'])}: must be smaller than "
+                f"{where}.max = {_show(item['max'])}"
+            )
+    z_min, z_max = as_list(config["grid"]["z_min"]), as_list(config["grid"]["z_max"])
+    for lo in z_min:
+        for hi in z_max:
+            if lo >= hi:
+                problems.append(
+                    f"grid.z_min = {_show(lo)}: must be smaller than grid.z_max = {_show(hi)}"
+                )
+    if problems:
+        return problems
+    largest = float(amplitudes(amp_spec).max())
+    span = min(hi - lo for lo in z_min for hi in z_max)
+    if span <= 2.0 * largest:
+        problems.append(
+            f"grid: the z range z_max - z_min = {span:.4g} m must exceed twice the largest "
+            f"amplitude (2 * {largest:.4g} m) so that one oscillation fits in the data"
+        )
+    return problems
+
+
+def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[str, Any]:
+    """Validate a study configuration and fill in the schema's defaults.
+
+    Parameters
+    ----------
+    config : mapping
+        The configuration as read from YAML.
+    source : str, optional
+        Name of the file (for messages).
+
+    Returns
+    -------
+    dict
+        A validated deep copy with defaults filled in.
+
+    Raises
+    ------
+    ConfigError
+        With one line per problem, each naming the key and the offending value.
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigError([f"<top level> = {_show(config)}: must be a mapping"], source)
+    root = schema()
+    validator = jsonschema.Draft202012Validator(root)
+    errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise ConfigError([_describe(e) for e in errors], source)
+    validated = copy.deepcopy(dict(config))
+    _fill_defaults(validated, root, root)
+    problems = _semantic_problems(validated)
+    if problems:
+        raise ConfigError(problems, source)
+    return validated
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read and validate a YAML study configuration.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or parsed, or the configuration is invalid.
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"cannot read {path}: {exc.strerror}"], str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path} is not valid YAML: {exc}".replace("\n", " ")], str(path))
+    return validate_config(data, str(path))
