@@ -218,5 +218,6 @@ def load_config(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError([f"cannot read {path}: {exc.strerror}"], str(path)) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{path} is not valid YAML: {exc}".replace("\n", " ")], str(path))
+        message = f"{path} is not valid YAML: {exc}".replace("\n", " ")
+        raise ConfigError([message], str(path)) from None
     return validate_config(data, str(path))
