@@ -105,7 +105,7 @@ def test_sader_jarvis_reference_recovers_force(name, paper):
 
 
 def test_sader_jarvis_three_points_all_nan(paper):
-    """Smallest valid input: nothing is defined, the length is kept."""
+    """Three points (only fewer than 3 is bad input): nothing defined, length kept (section 2)."""
     z = np.array([0.3e-9, 0.31e-9, 0.32e-9])
     df = model_frequency_shift("morse", z, 50e-12, paper)
     fast = np.asarray(fmdecon.sader_jarvis(z, df, 50e-12, paper.k, paper.f0))

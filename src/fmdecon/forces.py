@@ -57,7 +57,7 @@ def exponential_frequency_shift(
     """Frequency shift of the exponential force ``F = prefactor * exp(-decay * (z - z_ref))``.
 
     PHYSICS.md section 1: ``df = f0 F0 / (k A) * exp(-lambda z) * ive(1, lambda A)`` with
-    ``ive(1, x) = exp(-x) I1(x)``, which does not overflow. ``z_ref`` shifts the reference
+    ``i1e(x) = ive(1, x) = exp(-x) I1(x)``, which does not overflow. ``z_ref`` shifts the reference
     point of the exponential so that large ``decay * z`` never overflows.
 
     Parameters
@@ -85,7 +85,7 @@ def exponential_frequency_shift(
         * prefactor
         / (k * amplitude)
         * np.exp(-decay * (z - z_ref))
-        * special.ive(1, decay * amplitude)
+        * special.i1e(decay * amplitude)
     )
 
 

@@ -45,7 +45,7 @@ def t_exact(x: ArrayLike) -> NDArray[np.float64]:
     -------
     numpy.ndarray
     """
-    return special.ive(1, np.asarray(x, dtype=np.float64))
+    return special.i1e(np.asarray(x, dtype=np.float64))
 
 
 def t_sader_jarvis(x: ArrayLike) -> NDArray[np.float64]:
@@ -155,13 +155,9 @@ def sader_jarvis(
     ------
     ValueError
         If an argument is not finite, not positive, of the wrong length, if ``z`` is not
-        strictly increasing or has fewer than 4 points.
+        strictly increasing or has fewer than 3 points (with 3, every point is NaN).
     """
     z, df = curve(z, df, "df")
-    if z.size < 4:
-        raise ValueError(
-            f"sader_jarvis needs at least 4 points (the last 3 are undefined); got {z.size}"
-        )
     amplitude = positive_scalar(amplitude, "amplitude")
     k = positive_scalar(k, "k")
     f0 = positive_scalar(f0, "f0")

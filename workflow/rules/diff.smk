@@ -1,0 +1,26 @@
+# Compare this run's cubes with a baseline results directory (config key `baseline`).
+
+
+rule diff_baseline:
+    input:
+        cubes=cube_files,
+    output:
+        report(
+            f"{RESULTS}/diff/baseline.md",
+            caption="../report/diff.rst",
+            category="Comparison with the baseline",
+        ),
+    params:
+        fmdecon=LIBRARY,
+        baseline=config["baseline"] or "",
+        rtol=config["diff"]["rtol"],
+        atol=config["diff"]["atol"],
+    log:
+        f"{RESULTS}/logs/diff_baseline.log",
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/diff_baseline.py"
