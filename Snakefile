@@ -6,7 +6,11 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The paper's study is the default. A study given with --configfile replaces it whole (no
+# merging: a key left out of a study file must not silently come from the paper's config).
+if not workflow.overwrite_configfiles:
+
+    configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -19,6 +23,6 @@ include: "workflow/rules/diff.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

@@ -48,6 +48,27 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+_TYPE_NAMES = {
+    "number": "a number",
+    "integer": "an integer",
+    "array": "a list",
+    "string": "a string",
+}
+
+
+def _string_hint(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return (
+            "; a number was read as text: in YAML write floats with a decimal point and a "
+            "signed exponent, e.g. 1.0e-9"
+        )
+    return ""
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
     key = _key(error.absolute_path)
     if error.validator == "required":
@@ -57,12 +78,36 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         return f"{key}: {error.message}"
     if error.validator == "oneOf" and error.context:
-        # report the most specific reason among the alternatives
-        best = min(error.context, key=lambda e: (-len(e.absolute_path), len(e.message)))
-        if best.absolute_path and len(best.absolute_path) > len(error.absolute_path):
-            return _describe(best)
-        reasons = sorted({e.message for e in error.context})
-        return f"{key} = {_show(error.instance)}: not valid ({'; '.join(reasons[:3])})"
+        depth = len(error.absolute_path)
+        deeper = [e for e in error.context if len(e.absolute_path) > depth]
+        if deeper:  # e.g. one bad item inside a list: report that item
+            return _describe(min(deeper, key=lambda e: len(e.message)))
+        by_alternative: dict[Any, list[jsonschema.ValidationError]] = {}
+        for e in error.context:
+            by_alternative.setdefault(e.relative_schema_path[0], []).append(e)
+        matching_type = [
+            errs for errs in by_alternative.values() if any(e.validator != "type" for e in errs)
+        ]
+        if len(matching_type) == 1:  # right type, wrong value: say what is wrong with it
+            errs = matching_type[0]
+            if len(errs) == 1 and errs[0].validator == "oneOf":
+                return _describe(errs[0])
+            reasons = "; ".join(sorted({e.message for e in errs}))
+            return f"{key} = {_show(error.instance)}: {reasons}"
+        kinds = [
+            _TYPE_NAMES.get(str(e.validator_value), str(e.validator_value))
+            for e in error.context
+            if e.validator == "type"
+        ]
+        others = sorted({e.message for e in error.context if e.validator != "type"})
+        text = f"{key} = {_show(error.instance)}: expected {' or '.join(dict.fromkeys(kinds))}"
+        if not kinds:
+            text = f"{key} = {_show(error.instance)}: not valid"
+        if others:
+            text += f" ({'; '.join(others[:3])})"
+        return text + _string_hint(error.instance)
+    if error.validator == "type":
+        return f"{key} = {_show(error.instance)}: {error.message}" + _string_hint(error.instance)
     return f"{key} = {_show(error.instance)}: {error.message}"
 
 

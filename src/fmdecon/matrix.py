@@ -19,7 +19,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import signal
 
 from fmdecon._validation import curve, positive_scalar, uniform_step
 
@@ -140,6 +139,9 @@ def matrix_method(
         )
     if alpha == 0:
         return np.full(z.size, np.nan)
+    # imported here: scipy.signal takes ~0.8 s to import, which every pipeline job would pay
+    from scipy.signal import lfilter
+
     weights = matrix_weights(amplitude, step, k, f0)
     # reversed axis: index 0 is the farthest point; zero initial state = zero force beyond
-    return signal.lfilter([1.0], weights, df[::-1])[::-1].copy()
+    return lfilter([1.0], weights, df[::-1])[::-1].copy()

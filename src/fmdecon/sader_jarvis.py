@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import signal, special
+from scipy import fft, special
 
 from fmdecon._validation import curve, positive_scalar
 
@@ -104,7 +104,9 @@ def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.f
     kernel = np.zeros(n)
     kernel[1:] = np.exp(-gamma * index[1:]) / np.sqrt(index[1:] * step)
     # correlation: out[j] = sum_m kernel[m] scaled[j + m] = conv(scaled[::-1], kernel)[n-1-j]
-    conv = signal.fftconvolve(scaled[::-1], kernel)[:n]
+    size = fft.next_fast_len(2 * n - 1, real=True)
+    spectrum = fft.rfft(scaled[::-1], size) * fft.rfft(kernel, size)
+    conv = fft.irfft(spectrum, size)[:n]
     return conv[::-1] * np.exp(-gamma * (index - first))
 
 

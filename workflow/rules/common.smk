@@ -10,8 +10,7 @@ from fmdecon.study import Study
 try:
     _validated = validate_config(config, source="config")
 except ConfigError as error:
-    sys.stderr.write(f"fmdecon: {error}\n")
-    sys.exit(1)
+    sys.exit(f"fmdecon: {error}")
 config.clear()
 config.update(_validated)
 
@@ -40,8 +39,7 @@ def chunk_names(law):
 def chunk_files(wildcards):
     """Deconvolution outputs that make up the cube of one law."""
     return [
-        f"{RESULTS}/deconvolve/{wildcards.law}/{name}.nc"
-        for name in chunk_names(wildcards.law)
+        f"{RESULTS}/deconvolve/{wildcards.law}/{name}.nc" for name in chunk_names(wildcards.law)
     ]
 
 

@@ -6,19 +6,19 @@ rule deconvolve:
         f"{RESULTS}/simulate/{{law}}/{{point}}_{{block}}.nc",
     output:
         f"{RESULTS}/deconvolve/{{law}}/{{point}}_{{block}}.nc",
-    params:
-        fmdecon=LIBRARY,
-        setup=law_setup,
     log:
         f"{RESULTS}/logs/deconvolve/{{law}}/{{point}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/deconvolve/{{law}}/{{point}}_{{block}}.tsv"
+    retries: 2
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=chunk_memory_mb,
         runtime=chunk_runtime_min,
-    retries: 2
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=law_setup,
     script:
         "../scripts/deconvolve.py"

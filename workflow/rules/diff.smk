@@ -10,17 +10,17 @@ rule diff_baseline:
             caption="../report/diff.rst",
             category="Comparison with the baseline",
         ),
+    log:
+        f"{RESULTS}/logs/diff_baseline.log",
+    conda:
+        CONDA_ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         fmdecon=LIBRARY,
         baseline=config["baseline"] or "",
         rtol=config["diff"]["rtol"],
         atol=config["diff"]["atol"],
-    log:
-        f"{RESULTS}/logs/diff_baseline.log",
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    conda:
-        CONDA_ENV
     script:
         "../scripts/diff_baseline.py"

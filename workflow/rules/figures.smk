@@ -12,17 +12,17 @@ rule figure:
             category="Figures",
         ),
         pdf=f"{RESULTS}/figures/{{figure}}.pdf",
-    params:
-        fmdecon=LIBRARY,
-        setup=study_setup,
     log:
         f"{RESULTS}/logs/figures/{{figure}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/figures/{{figure}}.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=study_setup,
     script:
         "../scripts/figure.py"

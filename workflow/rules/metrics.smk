@@ -6,18 +6,18 @@ rule merge_metrics:
         chunk_files,
     output:
         f"{RESULTS}/metrics/{{law}}.nc",
-    params:
-        fmdecon=LIBRARY,
-        setup=law_setup,
     log:
         f"{RESULTS}/logs/merge_metrics/{{law}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/merge_metrics/{{law}}.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=law_setup,
     script:
         "../scripts/merge_metrics.py"
 
@@ -25,17 +25,17 @@ rule merge_metrics:
 rule curves:
     output:
         f"{RESULTS}/curves/{{law}}.nc",
-    params:
-        fmdecon=LIBRARY,
-        setup=curves_setup,
     log:
         f"{RESULTS}/logs/curves/{{law}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/curves/{{law}}.tsv"
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=curves_setup,
     script:
         "../scripts/curves.py"

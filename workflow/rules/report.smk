@@ -11,15 +11,15 @@ rule paper_comparison:
             caption="../report/paper_comparison.rst",
             category="Comparison with the paper",
         ),
-    params:
-        fmdecon=LIBRARY,
-        setup=study_setup,
     log:
         f"{RESULTS}/logs/paper_comparison.log",
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=study_setup,
     script:
         "../scripts/paper_comparison.py"

@@ -8,19 +8,19 @@ rule simulate:
             if config["curves"]["store_all"]
             else temp(f"{RESULTS}/simulate/{{law}}/{{point}}_{{block}}.nc")
         ),
-    params:
-        fmdecon=LIBRARY,
-        setup=law_setup,
     log:
         f"{RESULTS}/logs/simulate/{{law}}/{{point}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/simulate/{{law}}/{{point}}_{{block}}.tsv"
+    retries: 2
+    conda:
+        CONDA_ENV
     threads: 1
     resources:
         mem_mb=chunk_memory_mb,
         runtime=chunk_runtime_min,
-    retries: 2
-    conda:
-        CONDA_ENV
+    params:
+        fmdecon=LIBRARY,
+        setup=law_setup,
     script:
         "../scripts/simulate.py"

@@ -1,0 +1,11 @@
+"""Rule simulate: exact frequency-shift curves of one chunk."""
+
+from fmdecon.pipeline import job
+from fmdecon.study import Study, simulate, write_dataset
+
+with job(snakemake) as (config, provenance):
+    wildcards = snakemake.wildcards
+    dataset = simulate(
+        Study(config), wildcards.law, int(wildcards.point[1:]), int(wildcards.block[1:])
+    )
+    write_dataset(dataset, snakemake.output[0], provenance)
