@@ -14,6 +14,15 @@ if not workflow.overwrite_configfiles:
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    law="|".join(LAWS),
+    point=r"p\d{4}",
+    block=r"b\d{4}",
+    figure="|".join(FIGURES) if FIGURES else "no_figures",
+
+
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/deconvolve.smk"
 include: "workflow/rules/metrics.smk"

@@ -1,6 +1,7 @@
 # Shared set-up: validate the config before any job, build the study, target lists.
 import json
 import sys
+from pathlib import Path
 
 from fmdecon.config import ConfigError, validate_config
 from fmdecon.figures import available as available_figures
@@ -18,17 +19,10 @@ STUDY = Study(config)
 RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
 FIGURES = available_figures(config)
-# Snakemake reruns a rule when its params change: the library's source hash makes every
+# Snakemake reruns a job when its params change; the source hash of the library makes every
 # rule that uses fmdecon rerun when the library's code changes.
 LIBRARY = source_hash()
 CONDA_ENV = "../../envs/fmdecon.yaml"
-
-
-wildcard_constraints:
-    law="|".join(LAWS),
-    point=r"p\d{4}",
-    block=r"b\d{4}",
-    figure="|".join(FIGURES) if FIGURES else "no_figures",
 
 
 def chunk_names(law):
@@ -84,6 +78,12 @@ def chunk_runtime_min(wildcards):
     return max(5, int(seconds / 60 * 3) + 1)
 
 
+def figure_caption(wildcards):
+    """Caption of a figure for the HTML report (workflow/report/<figure>.rst)."""
+    path = Path(workflow.basedir) / "workflow" / "report" / f"{wildcards.figure}.rst"
+    return path.read_text(encoding="utf-8")
+
+
 def curve_files(wildcards=None):
     """Marked-amplitude curve files (laws that mark amplitudes)."""
     return [
@@ -99,7 +99,7 @@ def cube_files(wildcards=None):
 
 
 def all_targets():
-    """Everything `rule all` asks for."""
+    """Every target of the workflow (the input of the default target)."""
     targets = cube_files() + curve_files()
     targets += [f"{RESULTS}/figures/{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
     targets.append(f"{RESULTS}/paper_comparison.md")

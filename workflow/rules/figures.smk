@@ -8,7 +8,7 @@ rule figure:
     output:
         png=report(
             f"{RESULTS}/figures/{{figure}}.png",
-            caption="../report/{figure}.rst",
+            caption="../report/figure.rst",
             category="Figures",
         ),
         pdf=f"{RESULTS}/figures/{{figure}}.pdf",
@@ -24,5 +24,6 @@ rule figure:
     params:
         fmdecon=LIBRARY,
         setup=study_setup,
+        caption=figure_caption,
     script:
         "../scripts/figure.py"
