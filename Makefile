@@ -9,9 +9,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= 2
 CONFIG ?= config/config.yaml
-SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES) --configfile $(CONFIG)
+STUDY = $(shell $(BIN)/python -c 'import yaml; print(yaml.safe_load(open("$(CONFIG)"))["study"])')
+# --configfile takes several values: it always comes last
+SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES)
 
-.PHONY: all venv test results report bench lint format lock clean
+.PHONY: all venv test results report unlock bench lint format lock clean
 
 all: results
 
@@ -27,11 +29,17 @@ venv: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# the study (cubes, figures, comparison table), then the HTML report of it
 results: $(STAMP)
-	$(SNAKEMAKE)
+	$(SNAKEMAKE) --configfile $(CONFIG)
+	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
 
-report: results
-	$(SNAKEMAKE) --report results/$$($(BIN)/python -c 'import yaml,sys; print(yaml.safe_load(open("$(CONFIG)"))["study"])')/report.html
+report: $(STAMP)
+	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
+
+# after a run was killed (power cut, SIGKILL): release Snakemake's lock, then `make results`
+unlock: $(STAMP)
+	$(SNAKEMAKE) --unlock --configfile $(CONFIG)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernels.py
