@@ -13,7 +13,7 @@ STUDY = $(shell $(BIN)/python -c 'import yaml; print(yaml.safe_load(open("$(CONF
 # --configfile takes several values: it always comes last
 SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES)
 
-.PHONY: all venv test results report unlock bench lint format lock clean
+.PHONY: all venv test results report unlock baseline bench lint format lock clean
 
 all: results
 
@@ -40,6 +40,19 @@ report: $(STAMP)
 # after a run was killed (power cut, SIGKILL): release Snakemake's lock, then `make results`
 unlock: $(STAMP)
 	$(SNAKEMAKE) --unlock --configfile $(CONFIG)
+
+# Refresh the regression baseline (tests/data/quick) ON PURPOSE, after a change that is meant
+# to alter the numbers; commit it with a note saying why.
+baseline: $(STAMP)
+	rm -rf .baseline-run
+	$(SNAKEMAKE) --snakefile $(CURDIR)/Snakefile --directory .baseline-run \
+	  results/quick/metrics/morse.nc results/quick/metrics/lennard_jones.nc \
+	  results/quick/curves/morse.nc results/quick/curves/lennard_jones.nc \
+	  --configfile $(CURDIR)/config/quick.yaml
+	mkdir -p tests/data/quick/metrics tests/data/quick/curves
+	cp .baseline-run/results/quick/metrics/*.nc tests/data/quick/metrics/
+	cp .baseline-run/results/quick/curves/*.nc tests/data/quick/curves/
+	rm -rf .baseline-run
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernels.py

@@ -61,10 +61,16 @@ def data_variables(path: Path) -> xr.Dataset:
         return dataset.load().drop_attrs()
 
 
+BASELINE = REPO / "tests" / "data" / "quick"
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> Path:
+    """The quick study, diffed by the pipeline against the committed regression baseline."""
     workdir = tmp_path_factory.mktemp("quick")
-    result = snakemake(workdir, QUICK)
+    config = yaml.safe_load(QUICK.read_text())
+    config["baseline"] = str(BASELINE)
+    result = snakemake(workdir, write_config(workdir / "quick.yaml", config))
     assert result.returncode == 0, result.stderr[-4000:]
     return workdir
 
@@ -99,7 +105,7 @@ def test_cube_dimensions_units_and_provenance(quick_run, quick_config):
     assert attrs["fmdecon_source_hash"] == source_hash()
     assert re.fullmatch(r"[0-9a-f]{40}|unknown", attrs["git_commit"])
     assert attrs["git_dirty"] in {"true", "false", "unknown"}
-    assert json.loads(attrs["config"]) == quick_config
+    assert json.loads(attrs["config"]) == quick_config | {"baseline": str(BASELINE)}
     versions = json.loads(attrs["package_versions"])
     assert {"numpy", "scipy", "xarray", "netCDF4", "snakemake"} <= set(versions)
     assert attrs["rule"] == "snakemake rule merge_metrics"
@@ -174,8 +180,18 @@ def test_benchmark_and_log_files(quick_run):
     assert list((results / "logs").rglob("*.log"))
 
 
+def test_numbers_equal_the_regression_baseline(quick_run):
+    """Fails when numerical output changes beyond 1e-12 relative (refresh: make baseline)."""
+    from fmdecon.diff import diff_paths
+
+    report = diff_paths(BASELINE, quick_run / "results" / "quick", rtol=1e-12, atol=0.0)
+    assert report.equal, report.to_text()
+    written = (quick_run / "results" / "quick" / "diff" / "baseline.md").read_text()
+    assert "identical" in written.lower(), written
+
+
 def test_second_run_has_nothing_to_do(quick_run):
-    result = snakemake(quick_run, QUICK, "--dry-run")
+    result = snakemake(quick_run, quick_run / "quick.yaml", "--dry-run")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Nothing to be done" in result.stdout + result.stderr
 
@@ -196,7 +212,7 @@ def test_every_rule_reruns_when_the_library_changes():
 
 def test_html_report_has_every_figure(quick_run, quick_config):
     report = quick_run / "report.html"
-    result = snakemake(quick_run, QUICK, "--report", str(report), timeout=300)
+    result = snakemake(quick_run, quick_run / "quick.yaml", "--report", str(report), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     text = report.read_text(errors="replace")
     for stem in available(quick_config):
