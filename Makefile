@@ -13,7 +13,7 @@ STUDY = $(shell $(BIN)/python -c 'import yaml; print(yaml.safe_load(open("$(CONF
 # --configfile takes several values: it always comes last
 SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES)
 
-.PHONY: all venv test results report unlock baseline bench lint format lock clean
+.PHONY: all venv test results report unlock baseline bench docs lint format lock clean
 
 all: results
 
@@ -55,7 +55,14 @@ baseline: $(STAMP)
 	rm -rf .baseline-run
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/kernels.py
+	mkdir -p results
+	$(BIN)/python benchmarks/kernels.py | tee results/bench_kernels.txt
+	@if [ -f benchmarks/scaling.py ]; then $(BIN)/python benchmarks/scaling.py | tee results/bench_scaling.txt; fi
+
+# copy the paper study's figures and comparison table (and the last kernel benchmark) into
+# docs/ and README.md; run after `make results` (and `make bench`)
+docs: $(STAMP)
+	$(BIN)/python tools/update_docs.py --study paper $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@
 rule diff_baseline:
     input:
         cubes=cube_files,
+        curves=curve_files,
     output:
         report(
             f"{RESULTS}/diff/baseline.md",

@@ -7,7 +7,7 @@ from fmdecon.diff import diff_paths
 from fmdecon.pipeline import job
 
 with job(snakemake) as (config, provenance):
-    new = Path(snakemake.input.cubes[0]).parent
+    new = Path(snakemake.input.cubes[0]).parent.parent  # results/<study>: metrics/ and curves/
     report = diff_paths(
         Path(snakemake.params.baseline),
         new,
