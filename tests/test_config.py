@@ -145,6 +145,7 @@ BAD = {
     ),
     "negative tolerance": (_set("diff", {"rtol": -1.0}), ["diff.rtol", "-1"]),
     "baseline not a path": (_set("baseline", 3), ["baseline", "3"]),
+    "baseline missing": (_set("baseline", "/no/such/results"), ["baseline", "/no/such/results"]),
 }
 
 

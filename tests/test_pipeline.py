@@ -410,3 +410,21 @@ def test_results_are_git_ignored():
         check=False,
     )
     assert result.returncode == 0
+
+
+def test_corrupted_baseline_cube_fails_clearly_and_leaves_no_report(quick_run, tmp_path):
+    """Runs last: it re-runs only the diff rule of the quick study against a broken baseline."""
+    broken = tmp_path / "baseline"
+    shutil.copytree(BASELINE, broken)
+    cube = broken / "metrics" / "morse.nc"
+    cube.write_bytes(cube.read_bytes()[: cube.stat().st_size // 2])  # truncated
+    config = yaml.safe_load(QUICK.read_text())
+    config["baseline"] = str(broken)
+    configfile = write_config(tmp_path / "broken.yaml", config)
+    result = snakemake(quick_run, configfile, "results/quick/diff/baseline.md")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert f"cannot read {cube}" in output, output[-3000:]
+    assert not (quick_run / "results" / "quick" / "diff" / "baseline.md").exists()
+    ran = re.findall(r"rule (\w+):", output)
+    assert set(ran) <= {"diff_baseline"}, ran  # nothing else reran

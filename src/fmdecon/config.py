@@ -202,6 +202,11 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     f"grid.z_min = {_show(lo)}: must be smaller than grid.z_max = {_show(hi)}"
                 )
+    baseline = config.get("baseline")
+    if baseline and not (Path(baseline) / "metrics").is_dir():
+        problems.append(
+            f"baseline = {_show(baseline)}: not a results directory (no metrics/ folder in it)"
+        )
     if problems:
         return problems
     largest = float(amplitudes(amp_spec).max())

@@ -58,8 +58,10 @@ def curves_setup(wildcards):
 
 
 def study_setup(wildcards):
-    """The whole validated config as JSON (figures and tables depend on all of it)."""
-    return json.dumps(config, sort_keys=True)
+    """The validated config as JSON, but for the baseline diff settings (figures and the
+    comparison table depend on all the rest)."""
+    setup = {key: value for key, value in config.items() if key not in ("baseline", "diff")}
+    return json.dumps(setup, sort_keys=True)
 
 
 def chunk_memory_mb(wildcards):
