@@ -38,7 +38,11 @@ def job(snakemake: Any) -> Iterator[tuple[dict[str, Any], dict[str, str | int]]]
     try:
         config = validate_config(snakemake.config)
         yield config, provenance_attrs(config, rule=f"snakemake rule {snakemake.rule}")
-    except Exception:
+    except ValueError as error:  # bad input (file, config): a clear message, no traceback
+        logging.error("job %s failed: %s", snakemake.rule, error)
+        print(f"fmdecon: rule {snakemake.rule}: {error}", file=saved)
+        raise SystemExit(1) from None
+    except Exception:  # a bug: keep the traceback
         logging.exception("job %s failed", snakemake.rule)
         raise
     finally:
