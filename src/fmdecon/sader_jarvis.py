@@ -19,6 +19,8 @@ non-uniform grid the sum is evaluated directly in row blocks (O(N^2) work, O(N) 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
@@ -82,32 +84,44 @@ def sqre(x: ArrayLike) -> NDArray[np.float64]:
     return ((t_sader_jarvis(x) - exact) / exact) ** 2
 
 
+@functools.lru_cache(maxsize=8)
+def _scaled_kernel(n: int, step: float, gamma: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """FFT size, spectrum of the kernel ``m^(-1/2) e^(-gamma m) / sqrt(step)`` and the
+    rescaling ``e^(gamma i)``; cached, since a sweep reuses one grid for many curves."""
+    index = np.arange(n, dtype=np.float64)
+    kernel = np.zeros(n)
+    kernel[1:] = np.exp(-gamma * index[1:] - 0.5 * np.log(index[1:] * step))
+    size = fft.next_fast_len(2 * n - 1, real=True)
+    spectrum = fft.rfft(kernel, size)
+    growth = np.exp(gamma * index)
+    for array in (spectrum, growth):
+        array.flags.writeable = False
+    return size, spectrum, growth
+
+
 def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.float64]:
     """``out[j] = sum_{m>=1} values[j+m] / sqrt(m * step)`` for all j, by FFT.
 
     The data are rescaled by ``exp(gamma i)`` so that their envelope is roughly flat, and
     the kernel by ``exp(-gamma m)``; the product is unchanged, but FFT rounding errors are
-    then relative to each output's own size rather than to the largest value.
+    then relative to each output's own size rather than to the largest value. gamma is the
+    mean log-decay of the data's envelope, rounded to two digits (any gamma gives the same
+    sums; rounding lets curves on one grid share the kernel's spectrum).
     """
     n = values.size
-    envelope = np.maximum.accumulate(np.abs(values[::-1]))[::-1]
-    nonzero = np.flatnonzero(envelope > 0)
-    if nonzero.size == 0:
+    envelope = np.maximum.accumulate(np.abs(values[::-1]))[::-1]  # non-increasing
+    last = int(np.flatnonzero(envelope > 0)[-1]) if envelope[0] > 0 else -1
+    if last < 0:
         return np.zeros(n)
-    first, last = nonzero[0], nonzero[-1]
     gamma = 0.0
-    if last > first:
-        gamma = np.log(envelope[first] / envelope[last]) / (last - first)
-        gamma = min(max(gamma, 0.0), _MAX_LOG_SCALE / n)
-    index = np.arange(n, dtype=np.float64)
-    scaled = values * np.exp(gamma * (index - first))
-    kernel = np.zeros(n)
-    kernel[1:] = np.exp(-gamma * index[1:]) / np.sqrt(index[1:] * step)
+    if last > 0:
+        gamma = np.log(envelope[0] / envelope[last]) / last
+        gamma = float(f"{min(max(gamma, 0.0), _MAX_LOG_SCALE / n):.2g}")
+    size, spectrum, growth = _scaled_kernel(n, step, gamma)
     # correlation: out[j] = sum_m kernel[m] scaled[j + m] = conv(scaled[::-1], kernel)[n-1-j]
-    size = fft.next_fast_len(2 * n - 1, real=True)
-    spectrum = fft.rfft(scaled[::-1], size) * fft.rfft(kernel, size)
-    conv = fft.irfft(spectrum, size)[:n]
-    return conv[::-1] * np.exp(-gamma * (index - first))
+    scaled = values * growth
+    conv = fft.irfft(fft.rfft(scaled[::-1], size) * spectrum, size)[:n]
+    return conv[::-1] / growth
 
 
 def _kernel_sum_direct(values: NDArray[np.float64], z: NDArray[np.float64]) -> NDArray[np.float64]:
