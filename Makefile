@@ -62,7 +62,9 @@ bench: $(STAMP)
 # copy the paper study's figures and comparison table (and the last kernel benchmark) into
 # docs/ and README.md; run after `make results` (and `make bench`)
 docs: $(STAMP)
-	$(BIN)/python tools/update_docs.py --study paper $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt)
+	$(BIN)/python tools/update_docs.py --study paper \
+	  $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt) \
+	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> README.md between the `comparison` markers
-* a benchmark output file (if given) -> README.md between the `bench` markers
+* benchmark outputs (if given) -> README.md between the `bench` and `scaling` markers
 
 Nothing here is typed by hand: the README shows what the pipeline and benchmarks printed.
 """
@@ -32,6 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", default="paper")
     parser.add_argument("--bench", type=Path, help="text output of benchmarks/kernels.py")
+    parser.add_argument("--scaling", type=Path, help="text output of benchmarks/scaling.py")
     args = parser.parse_args()
     results = REPO / "results" / args.study
     if not (results / "paper_comparison.md").exists():
@@ -47,6 +48,8 @@ def main() -> int:
     text = splice(text, "comparison", table)
     if args.bench:
         text = splice(text, "bench", "```\n" + args.bench.read_text(encoding="utf-8") + "```")
+    if args.scaling:
+        text = splice(text, "scaling", "```\n" + args.scaling.read_text(encoding="utf-8") + "```")
     readme.write_text(text, encoding="utf-8")
     print(f"update_docs: figures -> {target.relative_to(REPO)}, table into README.md")
     return 0
