@@ -439,3 +439,19 @@ def test_corrupted_baseline_cube_fails_clearly_and_leaves_no_report(quick_run, t
     assert not (quick_run / "results" / "quick" / "diff" / "baseline.md").exists()
     ran = re.findall(r"rule (\w+):", output)
     assert set(ran) <= {"diff_baseline"}, ran  # nothing else reran
+
+
+def test_two_clean_runs_give_identical_data(quick_run, tmp_path):
+    """Same inputs, same data: every netCDF of a second clean run equals the first one's
+    (global attributes such as the creation time aside)."""
+    targets = [
+        f"results/quick/{kind}/{law}.nc"
+        for kind in ("metrics", "curves")
+        for law in ("morse", "lennard_jones")
+    ]
+    result = snakemake(tmp_path, QUICK, *targets)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for target in targets:
+        xr.testing.assert_identical(
+            data_variables(tmp_path / target), data_variables(quick_run / target)
+        )
