@@ -28,6 +28,15 @@ def positive_scalar(value: object, name: str) -> float:
     return out
 
 
+def sensor(amplitude: object, k: object, f0: object) -> tuple[float, float, float]:
+    """Check the oscillation amplitude [m], spring constant [N/m] and frequency [Hz]."""
+    return (
+        positive_scalar(amplitude, "amplitude"),
+        positive_scalar(k, "k"),
+        positive_scalar(f0, "f0"),
+    )
+
+
 def finite_array(values: ArrayLike, name: str) -> NDArray[np.float64]:
     """Return ``values`` as a 1-D float64 array, or raise on wrong shape or non-finite entries."""
     try:

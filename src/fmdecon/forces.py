@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from fmdecon._validation import finite_array, positive_scalar
+from fmdecon._validation import finite_array, positive_scalar, sensor
 
 __all__ = [
     "FORCE_LAWS",
@@ -35,14 +35,6 @@ __all__ = [
 
 #: SI units of every law parameter, as written into result files.
 PARAMETER_UNITS: dict[str, str] = {"kappa": "1/m", "sigma": "m", "bond_energy": "J"}
-
-
-def _sensor(amplitude: float, k: float, f0: float) -> tuple[float, float, float]:
-    return (
-        positive_scalar(amplitude, "amplitude"),
-        positive_scalar(k, "k"),
-        positive_scalar(f0, "f0"),
-    )
 
 
 def exponential_frequency_shift(
@@ -78,7 +70,7 @@ def exponential_frequency_shift(
     numpy.ndarray
         Frequency shift [Hz] at each ``z``.
     """
-    amplitude, k, f0 = _sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0)
     z = np.asarray(z, dtype=np.float64)
     return (
         f0
@@ -121,7 +113,7 @@ def power_law_frequency_shift(
     numpy.ndarray
         Frequency shift [Hz] at each ``z``.
     """
-    amplitude, k, f0 = _sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0)
     z = np.asarray(z, dtype=np.float64)
     x = -2.0 * amplitude / z
     bracket = special.hyp2f1(exponent, 0.5, 1.0, x) - special.hyp2f1(exponent, 1.5, 2.0, x)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from fmdecon._validation import grid, positive_scalar
+from fmdecon._validation import grid, sensor
 
 __all__ = ["QuadratureWarning", "frequency_shift"]
 
@@ -77,9 +77,7 @@ def frequency_shift(
         If the estimate has not converged at ``max_nodes`` nodes.
     """
     z = grid(z, "z", minimum=1)
-    amplitude = positive_scalar(amplitude, "amplitude")
-    k = positive_scalar(k, "k")
-    f0 = positive_scalar(f0, "f0")
+    amplitude, k, f0 = sensor(amplitude, k, f0)
     if not callable(force):
         raise ValueError(f"force must be a callable F(z); got {force!r}")
 

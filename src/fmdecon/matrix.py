@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from fmdecon._validation import curve, positive_scalar, uniform_step
+from fmdecon._validation import curve, sensor, uniform_step
 
 __all__ = ["SmallAmplitudeWarning", "matrix_alpha", "matrix_method", "matrix_weights"]
 
@@ -122,9 +122,7 @@ def matrix_method(
         If ``A/d < 1``: the result is computed (NaN for ``alpha = 0``) but unreliable.
     """
     z, df = curve(z, df, "df")
-    amplitude = positive_scalar(amplitude, "amplitude")
-    k = positive_scalar(k, "k")
-    f0 = positive_scalar(f0, "f0")
+    amplitude, k, f0 = sensor(amplitude, k, f0)
     step = uniform_step(z, "matrix_method")
     ratio = amplitude / step
     alpha = matrix_alpha(amplitude, step)

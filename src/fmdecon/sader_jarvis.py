@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
 
-from fmdecon._validation import curve, positive_scalar
+from fmdecon._validation import curve, sensor
 
 __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
 
@@ -174,9 +174,7 @@ def sader_jarvis(
         strictly increasing or has fewer than 3 points (with 3, every point is NaN).
     """
     z, df = curve(z, df, "df")
-    amplitude = positive_scalar(amplitude, "amplitude")
-    k = positive_scalar(k, "k")
-    f0 = positive_scalar(f0, "f0")
+    amplitude, k, f0 = sensor(amplitude, k, f0)
 
     n = z.size
     last = n - 2  # last sample (0-based) where the forward difference exists
