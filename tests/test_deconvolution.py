@@ -139,15 +139,16 @@ def dyadic_grid():
     return STEP * (64 + np.arange(N_MATRIX, dtype=float))
 
 
+@pytest.mark.parametrize("solver", ["auto", "recursive", "fft"])
 @pytest.mark.parametrize("ratio", MATRIX_RATIOS, ids=[f"A/d={r}" for r in MATRIX_RATIOS])
 @pytest.mark.parametrize("name", ["morse", "lj"])
-def test_matrix_method_matches_dense_solve(ratio, name, paper):
+def test_matrix_method_matches_dense_solve(ratio, name, solver, paper):
     z = dyadic_grid()
     amplitude = ratio * STEP
     assert amplitude / (z[1] - z[0]) == ratio
     df = model_frequency_shift(name, z, amplitude, paper)
     slow = reference.matrix_method_dense(z, df, amplitude, paper.k, paper.f0)
-    fast = np.asarray(fmdecon.matrix_method(z, df, amplitude, paper.k, paper.f0))
+    fast = np.asarray(fmdecon.matrix_method(z, df, amplitude, paper.k, paper.f0, solver=solver))
     assert fast.shape == z.shape
     assert np.all(np.isfinite(fast))
     np.testing.assert_allclose(
@@ -224,3 +225,21 @@ def test_paper_sader_jarvis_morse_cod(paper, paper_amplitude):
     assert cod_137 == pytest.approx(0.990, abs=1e-3)
     cod_352 = paper_cod(fmdecon.sader_jarvis, "morse", paper_amplitude(352e-12), paper)
     assert cod_352 > 0.9995
+
+
+@pytest.mark.parametrize("kappa", [2e9, 20e9])
+@pytest.mark.parametrize("amplitude", [30e-12, 300e-12, 1e-9])
+def test_matrix_fft_solver_equals_recursive_filter_pointwise(kappa, amplitude, paper):
+    """On the paper's grid, far tail included (forces down to ~1e-40 of the maximum)."""
+    z = paper.z
+    model = fmdecon.Morse(kappa, paper.sigma, paper.bond_energy)
+    df = model.frequency_shift(z, amplitude, paper.k, paper.f0)
+    recursive = fmdecon.matrix_method(z, df, amplitude, paper.k, paper.f0, solver="recursive")
+    fast = fmdecon.matrix_method(z, df, amplitude, paper.k, paper.f0, solver="fft")
+    np.testing.assert_allclose(fast, recursive, rtol=1e-9, atol=0)
+
+
+def test_matrix_method_rejects_unknown_solver(paper):
+    z = paper.z[:100]
+    with pytest.raises(ValueError, match="solver"):
+        fmdecon.matrix_method(z, np.ones(z.size), 10e-12, paper.k, paper.f0, solver="lu")
