@@ -20,9 +20,11 @@ disturbed by other processes), with the median of the repeats next to it.
 
     * Sader-Jarvis at A = 100 pm: FFT correlation, O(N log N) whatever A (slope about 1.1).
     * Matrix method at fixed A = 100 pm: the band half-width alpha = A/d grows with N
-      (d = (z_max - z_min) / (N - 1)), so the cost O(N alpha) is O(N^2) at fixed A (slope 2
-      once alpha is large enough that the filter, not the call overhead, dominates).
-    * Matrix method at fixed A/d = 50: O(N) (slope 1).
+      (d = (z_max - z_min) / (N - 1)). The recursive filter (``solver="recursive"``) costs
+      O(N alpha), i.e. O(N^2) at fixed A (slope 2 once the filter, not the call overhead,
+      dominates); the default ``solver="auto"`` switches to the O(N log N) FFT solve for
+      alpha > 150 (slope about 1.1 at large N).
+    * Matrix method at fixed A/d = 50: O(N) (slope 1; recursive filter).
 
     The fitted slope of log(time) against log(N) is printed for each series, over all N and
     over N >= 10 000 (the asymptotic regime).
@@ -41,6 +43,7 @@ at most ``--max-repeats``), so large N gets fewer repeats.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import statistics
 import sys
@@ -142,15 +145,18 @@ def per_curve(
 def grid_scaling(grid: Sequence[int], budget: float, max_repeats: int) -> None:
     """Part (b): time per curve against N for the three series."""
     step = (Z_MAX - Z_MIN) / (np.asarray(grid, dtype=np.float64) - 1.0)
+    fixed = [FIXED_AMPLITUDE] * len(grid)
+    recursive = functools.partial(matrix_method, solver="recursive")
     series = [
         ("sader_jarvis, A = 100 pm", "N log N", sader_jarvis, [FIXED_AMPLITUDE] * len(grid)),
-        ("matrix, A = 100 pm", "N^2 (alpha ~ N)", matrix_method, [FIXED_AMPLITUDE] * len(grid)),
+        ("matrix, A = 100 pm", "N log N (FFT, alpha>150)", matrix_method, fixed),
+        ("matrix recursive, A = 100 pm", "N^2 (alpha ~ N)", recursive, fixed),
         ("matrix, A/d = 50", "N", matrix_method, list(FIXED_A_OVER_D * step)),
     ]
     print("(b) one deconvolution call per curve against the grid size N")
     print("    (Morse, kappa = 4.25 /nm; frequency shift precomputed, not timed)")
     print()
-    header = f"    {'series':<26} {'N':>7} {'A/d':>8} {'best [ms]':>10} {'median [ms]':>12}"
+    header = f"    {'series':<30} {'N':>7} {'A/d':>8} {'best [ms]':>10} {'median [ms]':>12}"
     print(header + f" {'repeats':>8}")
     fits = []
     for label, expected, method, amplitudes in series:
@@ -159,7 +165,7 @@ def grid_scaling(grid: Sequence[int], budget: float, max_repeats: int) -> None:
             times = per_curve(method, points, amplitude, budget, max_repeats)
             best.append(min(times))
             print(
-                f"    {label:<26} {points:>7} {amplitude / d:>8.1f} {1e3 * min(times):>10.3f} "
+                f"    {label:<30} {points:>7} {amplitude / d:>8.1f} {1e3 * min(times):>10.3f} "
                 f"{1e3 * statistics.median(times):>12.3f} {len(times):>8}"
             )
         large = [i for i, n in enumerate(grid) if n >= 10_000]
@@ -173,16 +179,15 @@ def grid_scaling(grid: Sequence[int], budget: float, max_repeats: int) -> None:
         )
         print()
     print("    fitted log-log slope of time per curve vs N:")
-    print(f"    {'series':<26} {'expected':<24} {'all N':>6} {'N >= 1e4':>9}")
+    print(f"    {'series':<30} {'expected':<26} {'all N':>6} {'N >= 1e4':>9}")
     for label, expected, all_n, large_n in fits:
-        print(f"    {label:<26} {expected:<24} {all_n:>6.2f} {large_n:>9.2f}")
+        print(f"    {label:<30} {expected:<26} {all_n:>6.2f} {large_n:>9.2f}")
     print()
-    print("    The matrix method at fixed A is quadratic in N: refining the grid at fixed")
-    print("    amplitude widens its band (alpha = A/d) as well as lengthening the curve. At small")
-    print("    N its slope is lower because the per-call overhead, not the O(N alpha) filter,")
-    print(
-        "    dominates. At fixed A/d it is linear; Sader-Jarvis is N log N (slope a bit over 1)."
-    )
+    print("    The recursive filter at fixed A is quadratic in N: refining the grid at fixed")
+    print("    amplitude widens its band (alpha = A/d) as well as lengthening the curve. The")
+    print("    default solver switches to the FFT solve for alpha > 150 and stays N log N.")
+    print("    At fixed A/d the matrix method is linear; Sader-Jarvis is N log N (slope a bit")
+    print("    over 1).")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
