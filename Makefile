@@ -13,7 +13,7 @@ STUDY = $(shell $(BIN)/python -c 'import yaml; print(yaml.safe_load(open("$(CONF
 # --configfile takes several values: it always comes last
 SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES)
 
-.PHONY: all venv test results report unlock baseline bench docs lint format lock clean
+.PHONY: all venv test results report unlock baseline bench docs slurm-deps lint format lock clean
 
 all: results
 
@@ -36,6 +36,10 @@ results: $(STAMP)
 
 report: $(STAMP)
 	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
+
+# the optional Slurm executor plugin (pinned), for --workflow-profile profiles/slurm
+slurm-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/slurm.txt
 
 # after a run was killed (power cut, SIGKILL): release Snakemake's lock, then `make results`
 unlock: $(STAMP)
@@ -81,7 +85,14 @@ lock:
 	.venv-lock/bin/python -m pip install --quiet -e ".[dev,slurm]" setuptools wheel
 	{ echo "# Pinned environment for make test / make results (pip freeze of a working .venv)."; \
 	  echo "# Refresh on purpose with: make lock"; \
-	  .venv-lock/bin/python -m pip freeze --all --exclude-editable | grep -vE "^(pip|fmdecon)=="; } > requirements/lock.txt
+	  .venv-lock/bin/python -m pip freeze --all --exclude-editable \
+	  | grep -vE "^(pip|fmdecon|snakemake-executor-plugin-slurm|snakemake-executor-plugin-slurm-jobstep)=="; \
+	} > requirements/lock.txt
+	{ echo "# Optional: the Slurm executor plugin (pip install -e '.[slurm]' resolves the same)."; \
+	  echo "# Installed by 'make slurm-deps' and by .ci/run before the real-Slurm test."; \
+	  .venv-lock/bin/python -m pip freeze --all \
+	  | grep -E "^(snakemake-executor-plugin-slurm|snakemake-executor-plugin-slurm-jobstep)=="; \
+	} > requirements/slurm.txt
 	rm -rf .venv-lock
 
 clean:
