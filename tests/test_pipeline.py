@@ -29,9 +29,12 @@ QUICK = REPO / "config" / "quick.yaml"
 BIN = Path(sys.executable).parent
 
 
-def snakemake(workdir: Path, configfile: Path, *args: str, timeout: float = 600):
-    """Run Snakemake as a user would, with the repository's Snakefile, in ``workdir``."""
-    command = [
+ENV = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def snakemake_command(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    """Snakemake as a user runs it, with the repository's Snakefile, in ``workdir``."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -42,12 +45,20 @@ def snakemake(workdir: Path, configfile: Path, *args: str, timeout: float = 600)
         "--cores",
         "2",
         *args,
-        "--configfile",
+        "--configfile",  # takes several values: always last
         str(configfile),
     ]
-    env = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def snakemake(workdir: Path, configfile: Path, *args: str, timeout: float = 600):
+    """Run Snakemake (see :func:`snakemake_command`) and capture its output."""
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, env=env, check=False
+        snakemake_command(workdir, configfile, *args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=ENV,
+        check=False,
     )
 
 
@@ -239,13 +250,12 @@ def test_snakefmt_check():
     snakefmt = BIN / "snakefmt"
     if not snakefmt.exists():
         pytest.skip("snakefmt is not installed in this environment")
-    env = os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
         [str(snakefmt), "--check", "Snakefile", "workflow"],
         cwd=REPO,
         capture_output=True,
         text=True,
-        env=env,
+        env=ENV,  # snakefmt runs shfmt from the environment's bin/
         check=False,
     )
     assert result.returncode == 0, result.stderr
@@ -317,22 +327,10 @@ def test_chunking_does_not_change_the_cube(quick_run, tmp_path):
 def test_killed_run_resumes_to_identical_data(quick_run, tmp_path):
     """SIGKILL the whole run mid-way, rerun: it completes with the same data as a clean run."""
     targets = ["results/quick/metrics/morse.nc", "results/quick/metrics/lennard_jones.nc"]
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--cores",
-        "2",
-        *targets,
-        "--configfile",
-        str(QUICK),
-    ]
+    command = snakemake_command(tmp_path, QUICK, *targets)
     process = subprocess.Popen(
         command,
+        env=ENV,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
