@@ -139,6 +139,14 @@ BAD = {
         _set("figures.morse.at", {"kappa": 5.0e9}),
         ["figures.morse.at.kappa", "5000000000.0"],
     ),
+    "figure point with an unknown parameter": (
+        _set("figures.morse.at", {"kapa": 4.25e9}),
+        ["figures.morse.at.kapa", "unknown parameter"],
+    ),
+    "figure point on a grid value not swept": (
+        _set("figures.morse.at", {"points": 2000}),
+        ["figures.morse.at.points", "2000"],
+    ),
     "figures for a law not studied": (
         _set("figures.yukawa", {"marked_amplitudes": [1.0e-11]}),
         ["figures.yukawa"],

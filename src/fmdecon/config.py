@@ -177,11 +177,16 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
         if law not in config["laws"]:
             problems.append(f"figures.{law}: law is not in laws ({', '.join(config['laws'])})")
             continue
+        # everything a parameter point fixes: the law's parameters, the sensor, the grid
+        point = {**config["laws"][law], **config["sensor"], **config["grid"]}
         for name, value in view.get("at", {}).items():
-            allowed = as_list(config["laws"][law].get(name, config["sensor"].get(name)))
-            if name in config["grid"]:
-                allowed = as_list(config["grid"][name])
-            if not any(np.isclose(value, a, rtol=1e-9, atol=0) for a in allowed if a is not None):
+            if name not in point:
+                problems.append(
+                    f"figures.{law}.at.{name}: unknown parameter (known: {', '.join(point)})"
+                )
+                continue
+            allowed = as_list(point[name])
+            if not any(np.isclose(value, a, rtol=1e-9, atol=0) for a in allowed):
                 problems.append(
                     f"figures.{law}.at.{name} = {_show(value)}: not one of the swept values "
                     f"{_show(allowed)}"
