@@ -54,8 +54,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from fmdecon import Morse, matrix_method, sader_jarvis
-from fmdecon.config import validate_config
-from fmdecon.study import Study, deconvolve, simulate
+from fmdecon.study import Study, deconvolve_chunk, simulate
+from fmdecon.study.config import validate_config
 
 K, F0 = 1800.0, 32768.0
 KAPPA, SIGMA, BOND_ENERGY = 4.25e9, 0.235e-9, 0.371e-18
@@ -111,7 +111,7 @@ def curves_per_job(
         study = Study(study_config(count, points))
 
         def run(study: Study = study) -> None:
-            deconvolve(simulate(study, "morse", 0, 0), study.methods)
+            deconvolve_chunk(simulate(study, "morse", 0, 0), study.methods)
 
         run()  # warm-up
         times = timed(run, budget, max_repeats)

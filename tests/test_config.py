@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from fmdecon.config import ConfigError, amplitudes, load_config, validate_config
+from fmdecon.study.config import ConfigError, amplitudes, load_config, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = yaml.safe_load((REPO / "config" / "quick.yaml").read_text())

@@ -11,10 +11,10 @@ import pytest
 import xarray as xr
 
 from fmdecon.cli import main
-from fmdecon.config import load_config, validate_config
 from fmdecon.diff import DiffError, diff_datasets, diff_paths
-from fmdecon.provenance import provenance_attrs
-from fmdecon.study import Study, deconvolve, merge, selected_curves, simulate, write_dataset
+from fmdecon.study import Study, deconvolve_chunk, merge, selected_curves, simulate, write_dataset
+from fmdecon.study.config import load_config, validate_config
+from fmdecon.study.provenance import provenance_attrs
 
 ROOT = Path(__file__).resolve().parents[1]
 KAPPA = 4.25e9  # 1/m, shown as 4.25 1/nm
@@ -36,9 +36,13 @@ def cubes(study):
     result = {}
     for law in study.laws:
         chunks = [
-            deconvolve(simulate(study, law, p, b), study.methods) for p, b in study.chunks(law)
+            deconvolve_chunk(simulate(study, law, p, b), study.methods)
+            for p, b in study.chunks(law)
         ]
-        result[law] = (merge(study, law, chunks), selected_curves(study, law))
+        result[law] = (
+            merge(study, law, chunks),
+            selected_curves(study, law, *study.figure_view(law)),
+        )
     return result
 
 

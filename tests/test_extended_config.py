@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmdecon.config import load_config
 from fmdecon.study import Study
+from fmdecon.study.config import load_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "extended.yaml"
 

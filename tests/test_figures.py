@@ -14,9 +14,9 @@ from scipy.special import ive
 
 import fmdecon
 from fmdecon import study as st
-from fmdecon.comparison import NOT_IN_STUDY, paper_comparison
-from fmdecon.config import load_config, validate_config
-from fmdecon.figures import FIGURES, available, render, select_point
+from fmdecon.study.config import load_config, validate_config
+from fmdecon.welker2012.comparison import NOT_IN_STUDY, paper_comparison
+from fmdecon.welker2012.figures import FIGURES, available, render, select_point
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "quick.yaml"
 
@@ -43,11 +43,11 @@ def build(config: dict) -> tuple[dict, dict]:
     cubes, curves = {}, {}
     for law in study.laws:
         chunks = [
-            st.deconvolve(st.simulate(study, law, point, block), study.methods)
+            st.deconvolve_chunk(st.simulate(study, law, point, block), study.methods)
             for point, block in study.chunks(law)
         ]
         cubes[law] = st.merge(study, law, chunks)
-        curves[law] = st.selected_curves(study, law)
+        curves[law] = st.selected_curves(study, law, *study.figure_view(law))
     return cubes, curves
 
 

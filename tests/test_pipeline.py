@@ -18,9 +18,9 @@ import xarray as xr
 import yaml
 
 import fmdecon
-from fmdecon.config import load_config
-from fmdecon.figures import available
-from fmdecon.provenance import source_hash
+from fmdecon.study.config import load_config
+from fmdecon.study.provenance import source_hash
+from fmdecon.welker2012.figures import available
 
 pytestmark = pytest.mark.pipeline
 
@@ -356,8 +356,8 @@ def test_killed_run_resumes_to_identical_data(quick_run, tmp_path):
 
 
 def test_library_sweep_with_two_listed_parameters_has_both_dimensions():
-    from fmdecon.config import validate_config
-    from fmdecon.study import Study, deconvolve, merge, simulate
+    from fmdecon.study import Study, deconvolve_chunk, merge, simulate
+    from fmdecon.study.config import validate_config
 
     config = yaml.safe_load(QUICK.read_text())
     config["laws"] = {
@@ -373,7 +373,8 @@ def test_library_sweep_with_two_listed_parameters_has_both_dimensions():
     config["figures"] = {}
     study = Study(validate_config(config))
     chunks = [
-        deconvolve(simulate(study, "morse", p, b), study.methods) for p, b in study.chunks("morse")
+        deconvolve_chunk(simulate(study, "morse", p, b), study.methods)
+        for p, b in study.chunks("morse")
     ]
     cube = merge(study, "morse", chunks)
     assert cube["cod"].dims == ("deconvolution", "kappa", "sigma", "k", "amplitude")

@@ -6,7 +6,7 @@ import json
 import shutil
 
 import fmdecon
-from fmdecon import provenance
+from fmdecon.study import provenance
 
 
 def test_source_hash_changes_with_any_library_file(tmp_path, monkeypatch):
@@ -17,7 +17,9 @@ def test_source_hash_changes_with_any_library_file(tmp_path, monkeypatch):
     try:
         before = provenance.source_hash()
         assert before == provenance.source_hash.__wrapped__()
-        (copy / "matrix.py").write_text((copy / "matrix.py").read_text() + "\n# changed\n")
+        (copy / "methods/matrix.py").write_text(
+            (copy / "methods/matrix.py").read_text() + "\n# changed\n"
+        )
         provenance.source_hash.cache_clear()
         assert provenance.source_hash() != before
         (copy / "__pycache__").mkdir()

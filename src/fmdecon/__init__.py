@@ -20,10 +20,15 @@ from fmdecon.forces import (
     power_law_frequency_shift,
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
-from fmdecon.matrix import SmallAmplitudeWarning, matrix_alpha, matrix_method, matrix_weights
 from fmdecon.methods import METHODS, deconvolve
+from fmdecon.methods.matrix import (
+    SmallAmplitudeWarning,
+    matrix_alpha,
+    matrix_method,
+    matrix_weights,
+)
+from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_jarvis
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
-from fmdecon.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_jarvis
 
 try:
     __version__ = metadata.version("fmdecon")

@@ -98,8 +98,8 @@ def _run_diff(args: argparse.Namespace) -> int:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from fmdecon.config import ConfigError, load_config
     from fmdecon.study import Study
+    from fmdecon.study.config import ConfigError, load_config
 
     status = EXIT_OK
     for path in args.configs:

@@ -3,9 +3,9 @@ import json
 import sys
 from pathlib import Path
 
-from fmdecon.config import ConfigError, validate_config
-from fmdecon.figures import available as available_figures
-from fmdecon.provenance import source_hash
+from fmdecon.study.config import ConfigError, validate_config
+from fmdecon.welker2012.figures import available as available_figures
+from fmdecon.study.provenance import source_hash
 from fmdecon.study import Study
 
 try:

@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 
 from fmdecon.diff import diff_paths
-from fmdecon.pipeline import job
+from fmdecon.study.pipeline import job
 
 with job(snakemake) as (config, provenance):
     new = Path(snakemake.input.cubes[0]).parent.parent  # results/<study>: metrics/ and curves/

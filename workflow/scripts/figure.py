@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from fmdecon.figures import render
-from fmdecon.pipeline import job
 from fmdecon.study import open_dataset
+from fmdecon.study.pipeline import job
+from fmdecon.welker2012.figures import render
 
 with job(snakemake) as (config, provenance):
     cubes = {Path(p).stem: open_dataset(p) for p in snakemake.input.cubes}

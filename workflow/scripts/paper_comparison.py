@@ -3,9 +3,9 @@
 import os
 from pathlib import Path
 
-from fmdecon.comparison import paper_comparison
-from fmdecon.pipeline import job
 from fmdecon.study import open_dataset
+from fmdecon.study.pipeline import job
+from fmdecon.welker2012.comparison import paper_comparison
 
 with job(snakemake) as (config, provenance):
     cubes = {Path(p).stem: open_dataset(p) for p in snakemake.input.cubes}

@@ -1,7 +1,7 @@
 """Rule simulate: exact frequency-shift curves of one chunk."""
 
-from fmdecon.pipeline import job
 from fmdecon.study import Study, simulate, write_dataset
+from fmdecon.study.pipeline import job
 
 with job(snakemake) as (config, provenance):
     wildcards = snakemake.wildcards

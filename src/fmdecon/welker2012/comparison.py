@@ -19,8 +19,8 @@ import numpy as np
 import xarray as xr
 from scipy.signal import find_peaks
 
-from fmdecon.figures import select_point
-from fmdecon.sader_jarvis import sqre
+from fmdecon.methods.sader_jarvis import sqre
+from fmdecon.study.cube import select_point
 
 __all__ = ["NOT_IN_STUDY", "PAPER_SETUP", "Row", "comparison_rows", "paper_comparison"]
 

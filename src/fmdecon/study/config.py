@@ -34,7 +34,7 @@ class ConfigError(ValueError):
 
 def schema() -> dict[str, Any]:
     """The JSON schema of a study configuration (``config/schema.yaml``)."""
-    text = resources.files("fmdecon").joinpath("schema.yaml").read_text(encoding="utf-8")
+    text = resources.files("fmdecon.study").joinpath("schema.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

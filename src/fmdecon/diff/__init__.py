@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from fmdecon.study import open_dataset
+from fmdecon.study.cube import open_dataset
 
 __all__ = [
     "MAX_POINTS",

@@ -29,8 +29,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from fmdecon.config import as_list
-from fmdecon.sader_jarvis import sqre
+from fmdecon.methods.sader_jarvis import sqre
+from fmdecon.study.config import as_list
 
 __all__ = [
     "FIGURES",

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["git_state", "package_versions", "provenance_attrs", "source_hash"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole fmdecon package
 _PACKAGES = ("numpy", "scipy", "xarray", "netCDF4", "matplotlib", "snakemake")
 
 

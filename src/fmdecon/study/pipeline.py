@@ -8,8 +8,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from fmdecon.config import validate_config
-from fmdecon.provenance import provenance_attrs
+from fmdecon.study.config import validate_config
+from fmdecon.study.provenance import provenance_attrs
 
 __all__ = ["job"]
 

@@ -1,0 +1,127 @@
+"""Sweeps and chunks of a study: which parameter points and amplitudes there are, and how the
+work is cut into jobs.
+
+A *point* is one combination of the swept values (law parameters, sensor, grid), numbered in C
+order over the swept dimensions; a *block* is a run of consecutive amplitudes. A chunk (law,
+point, block) is the unit of work of one pipeline job; the merged cube does not depend on how
+the work was chunked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fmdecon.forces import FORCE_LAWS
+from fmdecon.study.config import amplitudes as amplitude_values
+from fmdecon.study.config import as_list
+from fmdecon.study.cube import matching_index, nearest_amplitude
+
+__all__ = ["GRID_KEYS", "SENSOR_KEYS", "LawSweep", "Study"]
+
+SENSOR_KEYS = ("k", "f0")
+GRID_KEYS = ("z_min", "z_max", "points")
+
+
+@dataclass(frozen=True)
+class LawSweep:
+    """The parameter sweep of one force law.
+
+    Attributes
+    ----------
+    law : str
+        Registered force-law name.
+    values : dict
+        Every parameter (law, then sensor, then grid) mapped to its list of values.
+    """
+
+    law: str
+    values: dict[str, list[float]]
+
+    @property
+    def swept(self) -> list[str]:
+        """Names of the parameters with more than one value (cube dimensions), in order."""
+        return [name for name, vals in self.values.items() if len(vals) > 1]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Lengths of the swept dimensions."""
+        return tuple(len(self.values[name]) for name in self.swept)
+
+    @property
+    def n_points(self) -> int:
+        """Number of parameter points."""
+        return math.prod(self.shape)
+
+    def point(self, index: int) -> dict[str, float]:
+        """All parameter values at point ``index`` (C order over the swept dimensions)."""
+        if not 0 <= index < self.n_points:
+            raise ValueError(f"point index must be in [0, {self.n_points}); got {index}")
+        position = dict(zip(self.swept, np.unravel_index(index, self.shape), strict=True))
+        return {name: vals[int(position.get(name, 0))] for name, vals in self.values.items()}
+
+    def index_of(self, at: Mapping[str, float]) -> int:
+        """Index of the point with the swept values ``at`` (the first value where not given)."""
+        position = []
+        for name in self.swept:
+            index = matching_index(self.values[name], at[name]) if name in at else 0
+            if index is None:
+                raise ValueError(
+                    f"{name} = {at[name]:g} is not a swept value {list(self.values[name])}"
+                )
+            position.append(index)
+        return int(np.ravel_multi_index(position, self.shape)) if self.shape else 0
+
+
+class Study:
+    """A validated study configuration with its sweeps and chunking.
+
+    Parameters
+    ----------
+    config : mapping
+        A configuration validated by :func:`fmdecon.study.config.validate_config`.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = dict(config)
+        self.name: str = config["study"]
+        self.methods: list[str] = list(config["methods"])
+        self.amplitudes = amplitude_values(config["amplitudes"])
+        self.amplitudes_per_job: int = int(config["chunking"]["amplitudes_per_job"])
+        common = {key: as_list(config["sensor"][key]) for key in SENSOR_KEYS}
+        common |= {key: as_list(config["grid"][key]) for key in GRID_KEYS}
+        self.laws: dict[str, LawSweep] = {}
+        for law, parameters in config["laws"].items():
+            names = FORCE_LAWS[law].parameter_names
+            values = {name: as_list(parameters[name]) for name in names} | common
+            self.laws[law] = LawSweep(law, values)
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of amplitude blocks."""
+        return math.ceil(self.amplitudes.size / self.amplitudes_per_job)
+
+    def block(self, index: int) -> np.ndarray:
+        """Amplitudes [m] of block ``index``."""
+        if not 0 <= index < self.n_blocks:
+            raise ValueError(f"block index must be in [0, {self.n_blocks}); got {index}")
+        start = index * self.amplitudes_per_job
+        return self.amplitudes[start : start + self.amplitudes_per_job]
+
+    def chunks(self, law: str) -> list[tuple[int, int]]:
+        """All (point, block) pairs of a law."""
+        return list(itertools.product(range(self.laws[law].n_points), range(self.n_blocks)))
+
+    def figure_view(self, law: str) -> tuple[dict[str, float], list[float]]:
+        """The point (``figures.<law>.at``) and marked amplitudes [m] the figures show."""
+        view = self.config.get("figures", {}).get(law, {}) or {}
+        return dict(view.get("at", {})), [float(a) for a in view.get("marked_amplitudes", [])]
+
+    def nearest_amplitudes(self, nominal: Sequence[float]) -> np.ndarray:
+        """The study's amplitudes nearest to each nominal value (log distance)."""
+        return self.amplitudes[nearest_amplitude(self.amplitudes, np.asarray(nominal))]
