@@ -9,7 +9,7 @@ substitution as a recursive filter, O(N alpha)), against straightforward ports o
 
 * Sader-Jarvis port: a Python loop over j; for each j the integrand over the samples
   t = z_{j+1} .. z_{N-1} (1-based) is evaluated with NumPy and integrated with
-  ``numpy.trapezoid``, plus Sader's correction term (PHYSICS.md section 2). O(N^2).
+  ``numpy.trapezoid``, plus Sader's correction term (docs/physics.md section 2). O(N^2).
 * Matrix-method port: the dense N x N matrix W built from the section 3 formula (axis
   reversed, alpha = round(A/d), true A in the prefactor) and solved with
   ``numpy.linalg.solve``. O(N^2) memory, O(N^3) time.
@@ -106,7 +106,7 @@ def sader_jarvis_port(
 ) -> NDArray[np.float64]:
     """Sader-Jarvis as the 2012 script does it: one trapezoid integral per point, O(N^2).
 
-    PHYSICS.md section 2: forward-difference slope, trapezoid over t = z_{j+1} .. z_{N-1}
+    docs/physics.md section 2: forward-difference slope, trapezoid over t = z_{j+1} .. z_{N-1}
     (1-based; 0-based j+1 .. N-2), correction term for [z_j, z_{j+1}], NaN where the
     trapezoid has fewer than two samples.
     """
@@ -130,7 +130,7 @@ def sader_jarvis_port(
 
 
 def dense_matrix(n: int, step: float, amplitude: float, k: float, f0: float) -> NDArray:
-    """The full N x N matrix W of PHYSICS.md section 3 (axis reversed: row 0 = farthest).
+    """The full N x N matrix W of docs/physics.md section 3 (axis reversed: row 0 = farthest).
 
     ``W_ij = w(i - j)`` for ``0 <= i - j <= 2 alpha``, zero elsewhere, filled row by row as
     the 2012 script does; ``alpha = round(A/d)``, the true A in the prefactor.

@@ -1,6 +1,6 @@
 """Slow, obvious reference implementations used as test oracles.
 
-Everything here follows ``spec/PHYSICS.md`` literally and favours readability over speed:
+Everything here follows ``docs/physics.md`` literally and favours readability over speed:
 numerical quadrature for the forward model, the O(N^2) double loop for Sader-Jarvis and an
 explicitly built dense matrix W with ``scipy.linalg.solve_triangular`` for the matrix method.
 Nothing in this module imports ``fmdecon``. SI units throughout.
@@ -13,7 +13,7 @@ import numpy as np
 from scipy import integrate, linalg, special
 
 # --------------------------------------------------------------------------------------------
-# Force laws (PHYSICS section 1)
+# Force laws (docs/physics.md section 1)
 # --------------------------------------------------------------------------------------------
 
 
@@ -54,7 +54,7 @@ def lj_force_gradient(z, sigma, bond_energy):
 
 
 # --------------------------------------------------------------------------------------------
-# Frequency shift (PHYSICS section 1)
+# Frequency shift (docs/physics.md section 1)
 # --------------------------------------------------------------------------------------------
 
 
@@ -128,7 +128,7 @@ def lj_frequency_shift(z, amplitude, k, f0, sigma, bond_energy):
 
 
 # --------------------------------------------------------------------------------------------
-# Sader-Jarvis, the straightforward O(N^2) double loop (PHYSICS section 2)
+# Sader-Jarvis, the straightforward O(N^2) double loop (docs/physics.md section 2)
 # --------------------------------------------------------------------------------------------
 
 
@@ -170,7 +170,7 @@ def sader_jarvis_loop(z, df, amplitude, k, f0):
 
 
 # --------------------------------------------------------------------------------------------
-# Matrix method, explicit dense W (PHYSICS section 3)
+# Matrix method, explicit dense W (docs/physics.md section 3)
 # --------------------------------------------------------------------------------------------
 
 
@@ -209,7 +209,7 @@ def matrix_method_dense(z, df, amplitude, k, f0):
 
 
 # --------------------------------------------------------------------------------------------
-# Quality measure (PHYSICS section 4)
+# Quality measure (docs/physics.md section 4)
 # --------------------------------------------------------------------------------------------
 
 

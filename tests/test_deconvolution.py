@@ -188,7 +188,7 @@ def test_matrix_method_reference_on_paper_grid(paper, paper_amplitude):
 
 
 # --------------------------------------------------------------------------------------------
-# Paper numbers (PHYSICS section 5), full grid of 5000 points
+# Paper numbers (docs/physics.md section 5), full grid of 5000 points
 # --------------------------------------------------------------------------------------------
 
 

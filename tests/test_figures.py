@@ -20,7 +20,7 @@ from fmdecon.welker2012.figures import FIGURES, available, render, select_point
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "quick.yaml"
 
-#: The first column of the table of PHYSICS.md section 5 (every one must be a row).
+#: The first column of the table of docs/physics.md section 5 (every one must be a row).
 PHYSICS_TABLE = [
     "Morse F_min, z_min",
     "LJ F_min, z_min",
@@ -204,7 +204,7 @@ def test_header_names_study_and_version(quick):
 
 
 def test_model_minima_match_the_closed_forms(table):
-    # Morse: F_min = -kappa E / 2 (PHYSICS.md section 1); the quick grid misses it by < 0.1 %
+    # Morse: F_min = -kappa E / 2 (docs/physics.md section 1); the quick grid misses it by < 0.1 %
     kappa, energy, sigma = 4.25e9, 0.371e-18, 0.235e-9
     _, pipeline, note = table["Morse F_min, z_min"]
     assert number(pipeline, "pN") == pytest.approx(-kappa * energy / 2 * 1e12, abs=1.0)
@@ -221,7 +221,7 @@ def test_model_minima_match_the_closed_forms(table):
 
 
 def test_t_sj_error_is_independent_of_the_study(table):
-    # T(x) = exp(-x) I1(x) and T_SJ(x) written out here from PHYSICS.md section 2
+    # T(x) = exp(-x) I1(x) and T_SJ(x) written out here from docs/physics.md section 2
     x = np.geomspace(1e-3, 1e3, 200_001)
     exact = ive(1, x)
     approx = (x / 2) / (1 + np.sqrt(x) / 8 + np.sqrt(np.pi / 2) * x**1.5)

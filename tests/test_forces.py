@@ -1,4 +1,4 @@
-"""Force laws and forward model: closed forms against adaptive quadrature (PHYSICS section 1)."""
+"""Force laws and forward model: closed forms against adaptive quadrature (docs/physics.md section 1)."""
 
 import math
 
@@ -238,7 +238,7 @@ def test_morse_force_minimum_other_kappa(kappa, paper):
 
 
 def test_force_minimum_on_paper_grid(paper, morse, lennard_jones):
-    """PHYSICS section 5: the sampled curves (5000 points) give the paper's numbers."""
+    """docs/physics.md section 5: the sampled curves (5000 points) give the paper's numbers."""
     for law, f_paper_pn, z_paper_pm in (
         (morse, -790, 398),  # -790 pN (rounded to 10 pN) at 398 pm
         (lennard_jones, -4250, 261),  # -4.25 nN (rounded to 10 pN) at 261 pm

@@ -1,4 +1,4 @@
-"""Quality measures (PHYSICS section 4) and the functions T, T_SJ and SqRE (section 2)."""
+"""Quality measures (docs/physics.md section 4) and the functions T, T_SJ and SqRE (section 2)."""
 
 import math
 import warnings

@@ -1,4 +1,4 @@
-"""Model force laws and their exact frequency shifts (PHYSICS.md section 1).
+"""Model force laws and their exact frequency shifts (docs/physics.md section 1).
 
 Each law is a small class with ``force``, ``potential``, ``frequency_shift`` (closed form,
 Giessibl & Bielefeldt 2000) and ``force_minimum`` (analytic). A law is registered under a
@@ -48,7 +48,7 @@ def exponential_frequency_shift(
 ) -> NDArray[np.float64]:
     """Frequency shift of the exponential force ``F = prefactor * exp(-decay * (z - z_ref))``.
 
-    PHYSICS.md section 1: ``df = f0 F0 / (k A) * exp(-lambda z) * ive(1, lambda A)`` with
+    docs/physics.md section 1: ``df = f0 F0 / (k A) * exp(-lambda z) * ive(1, lambda A)`` with
     ``i1e(x) = ive(1, x) = exp(-x) I1(x)``, which does not overflow. ``z_ref`` shifts the reference
     point of the exponential so that large ``decay * z`` never overflows.
 
@@ -92,7 +92,7 @@ def power_law_frequency_shift(
 ) -> NDArray[np.float64]:
     """Frequency shift of the power-law force ``F = prefactor * (length / z) ** exponent``.
 
-    PHYSICS.md section 1, with ``C = prefactor * length**n``:
+    docs/physics.md section 1, with ``C = prefactor * length**n``:
     ``df = f0 C / (k A z^n) * [2F1(n, 1/2; 1; -2A/z) - 2F1(n, 3/2; 2; -2A/z)]``.
 
     Parameters
@@ -169,7 +169,7 @@ class Morse(ForceLaw):
 
     ``V = E [exp(-2 kappa (z - sigma)) - 2 exp(-kappa (z - sigma))]`` and
     ``F = 2 kappa E [exp(-2 kappa (z - sigma)) - exp(-kappa (z - sigma))]``
-    (Welker et al. 2012, Eqs. 5-6; PHYSICS.md section 1).
+    (Welker et al. 2012, Eqs. 5-6; docs/physics.md section 1).
 
     Parameters
     ----------
@@ -235,7 +235,7 @@ class LennardJones(ForceLaw):
     """Lennard-Jones (12-6) force law.
 
     ``V = E [(sigma/z)^12 - 2 (sigma/z)^6]`` and ``F = (12 E / sigma) [(sigma/z)^13 -
-    (sigma/z)^7]`` (Welker et al. 2012, Eqs. 8-9; PHYSICS.md section 1).
+    (sigma/z)^7]`` (Welker et al. 2012, Eqs. 8-9; docs/physics.md section 1).
 
     Parameters
     ----------

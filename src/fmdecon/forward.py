@@ -1,4 +1,4 @@
-"""Frequency shift of an arbitrary force law by numerical quadrature (PHYSICS.md section 1).
+"""Frequency shift of an arbitrary force law by numerical quadrature (docs/physics.md section 1).
 
 ``df(z) = -(f0 / (pi k A)) * integral_{-1}^{1} F(z + A (1 + u)) u / sqrt(1 - u^2) du``
 

@@ -1,4 +1,4 @@
-"""Deconvolution quality measures (Welker et al. 2012, Eqs. 19-22; PHYSICS.md section 4).
+"""Deconvolution quality measures (Welker et al. 2012, Eqs. 19-22; docs/physics.md section 4).
 
 All measures are taken over the points where the deconvolved force is defined (finite).
 """

@@ -1,6 +1,6 @@
 """Giessibl's matrix method (Giessibl 2001; Welker et al. 2012, Eqs. 15-18).
 
-PHYSICS.md section 3. On a uniform grid of step d, with the axis reversed so that index 1
+docs/physics.md section 3. On a uniform grid of step d, with the axis reversed so that index 1
 is the farthest point, ``df_i = sum_j W_ij F_j`` with a lower-triangular, banded Toeplitz
 matrix: ``W_ij = w_(i-j)`` for ``0 <= i - j <= 2 alpha`` and zero elsewhere, where
 ``alpha = round(A/d)``. The true amplitude A stays in the prefactor while the band uses the
@@ -62,7 +62,7 @@ def matrix_alpha(amplitude: float, step: float) -> int:
 def matrix_weights(amplitude: float, step: float, k: float, f0: float) -> NDArray[np.float64]:
     """The band ``w_m = W_(i, i-m)``, ``m = 0 .. 2 alpha``, of the matrix method.
 
-    PHYSICS.md section 3 (Welker Eq. 16 integrated)::
+    docs/physics.md section 3 (Welker Eq. 16 integrated)::
 
         w_m = f0 / (pi k A) * 2 / (2 alpha + 1)
               * [sqrt((2 alpha + 1)(m + 1) - (m + 1)^2) - sqrt((2 alpha + 1) m - m^2)]
@@ -147,7 +147,7 @@ def matrix_method(
 ) -> NDArray[np.float64]:
     """Recover the force from a frequency-shift curve with Giessibl's matrix method.
 
-    PHYSICS.md section 3, exactly as specified: ``alpha = round(A/d)`` for the band and the
+    docs/physics.md section 3, exactly as specified: ``alpha = round(A/d)`` for the band and the
     true A in the prefactor; forces beyond the far end of the data are taken as zero.
 
     Parameters

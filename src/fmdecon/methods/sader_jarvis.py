@@ -1,6 +1,6 @@
 """Sader-Jarvis deconvolution (Sader & Jarvis 2004; Welker et al. 2012, Eqs. 11-14).
 
-PHYSICS.md section 2. With ``Omega = df / f0``::
+docs/physics.md section 2. With ``Omega = df / f0``::
 
     F(z) = 2k int_z^inf [(1 + A^(1/2) / (8 sqrt(pi (t - z)))) Omega(t)
                          - A^(3/2) / sqrt(2 (t - z)) dOmega/dt] dt
@@ -143,7 +143,7 @@ def sader_jarvis(
 ) -> NDArray[np.float64]:
     """Recover the force from a frequency-shift curve with the Sader-Jarvis formula.
 
-    PHYSICS.md section 2 (Welker et al. 2012, Eqs. 11-14), including Sader's correction
+    docs/physics.md section 2 (Welker et al. 2012, Eqs. 11-14), including Sader's correction
     term for the integrable singularity at ``t = z``. Works on uniform grids (FFT,
     O(N log N)) and on non-uniform grids (direct sum, O(N^2) time, O(N) memory).
 

@@ -3,7 +3,7 @@
 :func:`paper_comparison` reads every value from the metric cubes and the curves at the marked
 amplitudes (nothing is typed in except the paper's own statements in the ``paper`` column) and
 returns a Markdown table with one row per quantitative statement of the paper: the table of
-``spec/PHYSICS.md`` section 5 plus the further numbers of the paper's text that the cubes can
+``docs/physics.md`` section 5 plus the further numbers of the paper's text that the cubes can
 answer. Where this pipeline differs from the paper the row says so; where the study lacks what
 a row needs (a law, a marked amplitude, several κ), the row reads "n/a (not in this study)".
 """
@@ -59,7 +59,7 @@ class Row:
     Attributes
     ----------
     quantity : str
-        What is compared (the first column of the table of PHYSICS.md section 5 where the row
+        What is compared (the first column of the table of docs/physics.md section 5 where the row
         comes from there).
     paper : str
         The paper's statement.
@@ -403,7 +403,7 @@ def _morse_force_minimum(study: _Study) -> Row:
         notes.append(
             f"ΔF_min differs: {_force(delta_f[i])} = {_percent(delta_f[i] / f_min)} of "
             f"{_force(f_min)} matches the paper's '7 %' but not its '53 pN', which was most "
-            "likely read off its figure (PHYSICS.md §5)"
+            "likely read off its figure (docs/physics.md §5)"
         )
     if not _near(amplitudes[i], 123e-12, cube):
         notes.append("position of the largest ΔF_min differs")
