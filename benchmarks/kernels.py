@@ -180,6 +180,14 @@ METHODS = (
 )
 
 
+#: The newer inversions of docs/physics.md section 6 (no 2012 port exists): timed on every
+#: amplitude in the same run, reported as time per curve and as a ratio to Sader-Jarvis.
+NEW_METHODS = (
+    ("matrix_resampled", fmdecon.matrix_resampled),
+    ("matrix_exact", fmdecon.matrix_exact),
+)
+
+
 def grid(n: int) -> NDArray[np.float64]:
     return np.linspace(Z_MIN, Z_MAX, n)
 
@@ -379,6 +387,14 @@ def run(args: argparse.Namespace) -> None:
                 _, times[r, i] = timed(method.library, z, dfs[i], amplitude, K, F0)
         library_s[method.name] = times
 
+    for name, function in NEW_METHODS:
+        function(z, dfs[mid], amplitudes[mid], K, F0)  # warm-up
+        times = np.empty((args.repeats, args.amplitudes))
+        for r in range(args.repeats):
+            for i, amplitude in enumerate(amplitudes):
+                _, times[r, i] = timed(function, z, dfs[i], amplitude, K, F0)
+        library_s[name] = times
+
     # ---- ports: subset of amplitudes, checked against the library ----------------------------
     port_s: dict[str, NDArray[np.float64]] = {}
     port_peak: dict[str, int] = {}
@@ -516,6 +532,35 @@ def run(args: argparse.Namespace) -> None:
         f"{TARGET_MS_PER_CURVE:g} ms per curve."
     )
 
+    section(f"Newer inversions (docs/physics.md section 6) at N = {n}: time per curve [ms]")
+    sj_mean = library_s[METHODS[0].name].mean()
+    rows = []
+    for name, _ in NEW_METHODS:
+        lib = library_s[name]
+        rows.append(
+            [
+                name,
+                lib.size,
+                ms(lib.mean()),
+                ms(np.median(lib)),
+                ms(lib.min()),
+                ms(np.median(lib, axis=0).max()),
+                f"{lib.mean() / sj_mean:.1f}x",
+            ]
+        )
+    table(
+        [
+            "method",
+            "curves",
+            "mean [ms]",
+            "median [ms]",
+            "min [ms]",
+            "slowest A [ms]",
+            "mean / Sader-Jarvis mean",
+        ],
+        rows,
+    )
+
     # ---- large N: run, time, memory ------------------------------------------------------------
     large_n = args.large_n
     z_large = grid(large_n)
@@ -542,6 +587,16 @@ def run(args: argparse.Namespace) -> None:
             if not np.all(np.isfinite(result[: large_n - undefined])):
                 raise CorrectnessError(f"{method.name} at N = {large_n}: non-finite force")
 
+    new_large: list[tuple[str, str, float, int, int]] = []  # (name, which A, s, peak n, peak N)
+    for name, function in NEW_METHODS:
+        for key, amplitude in large_amplitudes.items():
+            _, small_peak = traced_peak(function, z, dfs[picks[key]], amplitude, K, F0)
+            _, peak = traced_peak(function, z_large, large_dfs[key], amplitude, K, F0)
+            result, seconds = timed(function, z_large, large_dfs[key], amplitude, K, F0)
+            if not np.all(np.isfinite(result[: large_n - 1])):
+                raise CorrectnessError(f"{name} at N = {large_n}: non-finite force")
+            new_large.append((name, key, seconds, small_peak, peak))
+
     section(f"N = {large_n}: one curve [ms]")
     rows = [
         [
@@ -558,6 +613,35 @@ def run(args: argparse.Namespace) -> None:
         f"  2012 ports: not run. Dense W alone would be {large_n}^2 x 8 bytes = "
         f"{human_bytes(8.0 * large_n**2)};\n  the O(N^2) Sader-Jarvis loop would take about "
         f"{port_s[sj].mean() * (large_n / n) ** 2:.0f} s per curve (scaled from N = {n})."
+    )
+
+    section(f"Newer inversions at N = {large_n}: one curve, and tracemalloc peak of one call")
+    table(
+        [
+            "method",
+            "A [pm]",
+            "time [ms]",
+            f"peak N={n} [MB]",
+            "bytes/point",
+            f"peak N={large_n} [MB]",
+            "bytes/point",
+        ],
+        [
+            [
+                name,
+                f"{large_amplitudes[key] * 1e12:.4g} ({key})",
+                ms(seconds),
+                megabytes(small_peak),
+                f"{small_peak / n:.0f}",
+                megabytes(peak),
+                f"{peak / large_n:.0f}",
+            ]
+            for name, key, seconds, small_peak, peak in new_large
+        ],
+    )
+    print(
+        "  matrix_exact works on the grid upsampled 4x and matrix_resampled on up to\n"
+        "  alpha_min / (A/d) times more points, hence more bytes per input point; both O(N)."
     )
 
     section("Memory per curve: tracemalloc peak of one call")
@@ -623,6 +707,25 @@ def run(args: argparse.Namespace) -> None:
             f"{by_amplitude[slowest] * 1e3:.2f} ms at A = {amplitudes[slowest] * 1e12:.4g} pm"
             f"{over})"
         )
+    for name, _ in NEW_METHODS:
+        lib = library_s[name]
+        by_amplitude = np.median(lib, axis=0)
+        status = "met" if lib.mean() * 1e3 <= TARGET_MS_PER_CURVE else "NOT met"
+        print(
+            f"target <= {TARGET_MS_PER_CURVE:g} ms/curve, {name}: {status} "
+            f"(mean {lib.mean() * 1e3:.2f} ms, median {np.median(lib) * 1e3:.2f} ms; slowest "
+            f"{by_amplitude.max() * 1e3:.2f} ms)"
+        )
+    new_o_n = all(
+        peak / large_n <= 2.0 * small_peak / n and peak < 8.0 * large_n**2
+        for _, _, _, small_peak, peak in new_large
+    )
+    print(
+        f"target memory O(N), newer inversions: {'met' if new_o_n else 'NOT met'} (peak "
+        f"bytes/point at N = {large_n} <= 2x that at N = {n}; largest "
+        f"{max(p / large_n for *_, p in new_large):.0f} B/point); N = {large_n} runs: met "
+        f"({', '.join(f'{nm} {sec * 1e3:.0f} ms' for nm, _, sec, _, _ in new_large)})"
+    )
     for method in METHODS:
         ratio = speedup[method.name]
         print(

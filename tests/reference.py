@@ -223,3 +223,102 @@ def cod(force_model, force_deconvolved):
     residual_sum = np.sum((model - deconvolved) ** 2)
     total_sum = np.sum((deconvolved - np.mean(deconvolved)) ** 2)
     return float(1.0 - residual_sum / total_sum)
+
+
+# --------------------------------------------------------------------------------------------
+# Exact cell weights and the two newer inversions (docs/physics.md section 6)
+# --------------------------------------------------------------------------------------------
+
+
+def exact_cell_weights_quad(amplitude, step, k, f0):
+    """w_m = -(f0/(pi k A)) * integral of u/sqrt(1-u^2) over [u_m, u_(m+1)] by quad.
+
+    u_m = clip(m d/A - 1, -1, 1), m = 0 .. M with M = ceil(2A/d). Cells touching u = -1 or
+    u = 1 use quad's algebraic weight for the 1/sqrt singularity.
+    """
+    count = max(math.ceil(2.0 * amplitude / step), 1)
+    u = np.clip(np.arange(count + 1) * step / amplitude - 1.0, -1.0, 1.0)
+    prefactor = f0 / (math.pi * k * amplitude)
+    weights = np.empty(count)
+    for m in range(count):
+        lo, hi = float(u[m]), float(u[m + 1])
+        at_lo, at_hi = lo == -1.0, hi == 1.0
+        if at_lo and at_hi:
+            value, _ = integrate.quad(lambda x: x, lo, hi, weight="alg", wvar=(-0.5, -0.5))
+        elif at_lo:
+            value, _ = integrate.quad(
+                lambda x: x / math.sqrt(1.0 - x),
+                lo,
+                hi,
+                weight="alg",
+                wvar=(-0.5, 0.0),
+                epsabs=0.0,
+                epsrel=1e-13,
+            )
+        elif at_hi:
+            value, _ = integrate.quad(
+                lambda x: x / math.sqrt(1.0 + x),
+                lo,
+                hi,
+                weight="alg",
+                wvar=(0.0, -0.5),
+                epsabs=0.0,
+                epsrel=1e-13,
+            )
+        else:
+            value, _ = integrate.quad(
+                lambda x: x / math.sqrt(1.0 - x * x), lo, hi, epsabs=1e-17, epsrel=1e-13
+            )
+        weights[m] = -prefactor * value
+    return weights
+
+
+def causal_toeplitz_dense(weights, rhs_reversed):
+    """Dense lower-triangular W[i, j] = w[i - j] (0 <= i - j < len(w)), solve_triangular."""
+    n = len(rhs_reversed)
+    w = np.zeros((n, n))
+    for i in range(n):
+        for j in range(max(0, i - len(weights) + 1), i + 1):
+            w[i, j] = weights[i - j]
+    return linalg.solve_triangular(w, rhs_reversed, lower=True)
+
+
+def matrix_exact_dense(z, df, amplitude, k, f0, upsample=4):
+    """Section 6b literally: spline to step d/p, dense solve, linear back from cell centres."""
+    from scipy.interpolate import CubicSpline
+
+    z = np.asarray(z, dtype=float)
+    n = len(z)
+    cell = (z[-1] - z[0]) / (n - 1) / upsample
+    fine_z = z[0] + cell * np.arange(upsample * (n - 1) + 1)
+    fine_df = CubicSpline(z, df)(fine_z)
+    weights = exact_cell_weights_quad(amplitude, cell, k, f0)
+    centre_force = causal_toeplitz_dense(weights, fine_df[::-1])[::-1]
+    centres = fine_z + cell / 2.0
+    # np.interp holds end values constant: extrapolate the first point linearly by hand
+    out = np.interp(z, centres, centre_force)
+    slope = (centre_force[1] - centre_force[0]) / cell
+    out[z < centres[0]] = centre_force[0] + slope * (z[z < centres[0]] - centres[0])
+    return out
+
+
+def matrix_resampled_dense(z, df, amplitude, k, f0, alpha_min=50):
+    """Section 6a literally: alpha' = max(round(A/dbar), alpha_min), d' = A/alpha', spline
+    to z', dense matrix method, spline back, NaN beyond the last resampled point."""
+    from scipy.interpolate import CubicSpline
+
+    z = np.asarray(z, dtype=float)
+    mean_step = (z[-1] - z[0]) / (len(z) - 1)
+    alpha = max(matlab_round(amplitude / mean_step), alpha_min)
+    step = amplitude / alpha
+    resampled = []
+    i = 0
+    while z[0] + i * step <= z[-1] * (1 + 1e-15):
+        resampled.append(z[0] + i * step)
+        i += 1
+    resampled = np.array(resampled)
+    resampled_df = CubicSpline(z, df)(resampled)
+    force = matrix_method_dense(resampled, resampled_df, amplitude, k, f0)
+    out = CubicSpline(resampled, force)(z)
+    out[z > resampled[-1]] = np.nan
+    return out

@@ -27,6 +27,8 @@ from fmdecon.methods.matrix import (
     matrix_method,
     matrix_weights,
 )
+from fmdecon.methods.matrix_exact import exact_cell_weights, matrix_exact
+from fmdecon.methods.matrix_resampled import matrix_resampled
 from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_jarvis
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
 
@@ -46,12 +48,15 @@ __all__ = [
     "__version__",
     "cod",
     "deconvolve",
+    "exact_cell_weights",
     "exponential_frequency_shift",
     "force_law",
     "force_minimum_deviation",
     "frequency_shift",
     "matrix_alpha",
+    "matrix_exact",
     "matrix_method",
+    "matrix_resampled",
     "matrix_weights",
     "power_law_frequency_shift",
     "residuals",

@@ -18,6 +18,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon.methods.matrix import matrix_method
+from fmdecon.methods.matrix_exact import matrix_exact
+from fmdecon.methods.matrix_resampled import matrix_resampled
 from fmdecon.methods.sader_jarvis import sader_jarvis
 
 __all__ = ["METHODS", "Method", "deconvolve", "get_method"]
@@ -38,7 +40,7 @@ class Method:
     function : callable
         ``function(z, df, amplitude, k, f0, **options) -> force`` [N], same length as ``z``.
     label : str
-        Name for legends and prose (e.g. ``"Sader–Jarvis"``).
+        Name for legends and prose (e.g. ``"Sader\u2013Jarvis"``, with an en dash).
     short_label : str
         Compact name for tables and subscripts (e.g. ``"SJ"``).
     uniform_grid : bool
@@ -91,6 +93,26 @@ METHODS: Mapping[str, Method] = _registry(
         style={"color": "C3", "linestyle": "-", "lw": 0.8},
         published=True,
         reference="docs/physics.md section 3; Giessibl, APL 78, 123 (2001)",
+    ),
+    Method(
+        name="matrix_resampled",
+        function=matrix_resampled,
+        label="matrix (resampled, integer A/d)",
+        short_label="matrix-rs",
+        uniform_grid=False,
+        style={"color": "C2", "linestyle": "--", "lw": 0.9},
+        published=False,
+        reference="docs/physics.md section 6a",
+    ),
+    Method(
+        name="matrix_exact",
+        function=matrix_exact,
+        label="matrix (exact weights)",
+        short_label="matrix-ex",
+        uniform_grid=False,
+        style={"color": "C1", "linestyle": "-", "lw": 0.9},
+        published=False,
+        reference="docs/physics.md section 6b",
     ),
 )
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import curve, sensor, uniform_step
+from fmdecon._validation import curve, grid, sensor, uniform_step
 
 __all__ = ["SmallAmplitudeWarning", "matrix_alpha", "matrix_method", "matrix_weights"]
 
@@ -36,6 +36,7 @@ __all__ = ["SmallAmplitudeWarning", "matrix_alpha", "matrix_method", "matrix_wei
 #: few dozen FFTs of length ~2N).
 FFT_ALPHA = 150
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
+_IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
 
 
 class SmallAmplitudeWarning(UserWarning):
@@ -118,22 +119,133 @@ def _inverse_series(weights: NDArray[np.float64], n: int) -> NDArray[np.float64]
     return inverse
 
 
-def _solve_fft(weights: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Solve the causal Toeplitz system ``sum_m w_m F_(i-m) = rhs_i`` in O(N log N)."""
-    n = rhs.size
-    envelope = np.maximum.accumulate(np.abs(rhs))  # non-decreasing
+def _inverse_series_fast(weights: NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """First ``n`` coefficients of ``1 / w(x)``, as :func:`_inverse_series` but cheaper.
+
+    The first coefficients come from the impulse response of the recursive filter (forward
+    substitution, exact to rounding); each Newton step then needs only coefficients
+    ``known .. target`` of ``w h``, which a cyclic convolution of length ``target`` gives (the
+    wrapped-around part lands on the first ``known`` coefficients, which are not used), and
+    the transform of ``h`` is shared by both products of the step. Used by the newer
+    methods; :func:`matrix_method` keeps :func:`_inverse_series`, so its numbers are unchanged.
+    """
+    from scipy.signal import lfilter
+
+    known = min(n, _IMPULSE_START)
+    impulse = np.zeros(known)
+    impulse[0] = 1.0
+    inverse = lfilter([1.0], weights[:known], impulse)
+    while known < n:
+        target = min(2 * known, n)
+        size = fft.next_fast_len(target, real=True)
+        spectrum = fft.rfft(inverse, size)
+        product = fft.irfft(fft.rfft(weights[:target], size) * spectrum, size)
+        correction = fft.irfft(spectrum * fft.rfft(product[known:target], size), size)
+        inverse = np.concatenate([inverse, -correction[: target - known]])
+        known = target
+    return inverse
+
+
+def _scale_exponent(envelope: NDArray[np.float64]) -> float:
+    """Exponent ``gamma`` of the rescaling ``F_i = e^(gamma i) G_i`` for one reversed curve
+    whose running maximum of ``|rhs|`` is ``envelope`` (0 if the curve is zero)."""
+    n = envelope.size
     nonzero = np.flatnonzero(envelope > 0)
     if nonzero.size == 0:
-        return np.zeros(n)
+        return 0.0
     first = int(nonzero[0])
     gamma = 0.0
     if n - 1 > first:
         gamma = np.log(envelope[-1] / envelope[first]) / (n - 1 - first)
         gamma = min(max(gamma, 0.0), _MAX_LOG_SCALE / n)
-    offset = np.arange(n, dtype=np.float64) - (n - 1)  # <= 0: the rescaling never overflows
-    scaled_weights = weights * np.exp(-gamma * np.arange(weights.size))
-    scaled = _product(_inverse_series(scaled_weights, n), rhs * np.exp(-gamma * offset), n)
-    return scaled * np.exp(gamma * offset)
+    return gamma
+
+
+def _solve_fft(
+    weights: NDArray[np.float64], rhs: NDArray[np.float64], *, fast: bool = False
+) -> NDArray[np.float64]:
+    """Solve the causal Toeplitz system ``sum_m w_m F_(i-m) = rhs_i`` in O(N log N).
+
+    ``rhs`` has shape ``(..., N)``; every row is solved with its own rescaling exponent, and
+    the inverse series is computed once, for the smallest exponent, and rescaled per row
+    (``1/w(x e^-g)`` has the coefficients ``h_m e^(-g m)``). ``fast`` selects
+    :func:`_inverse_series_fast` (the same numbers to rounding).
+    """
+    inverse_series = _inverse_series_fast if fast else _inverse_series
+    n = rhs.shape[-1]
+    if rhs.ndim == 1:
+        envelope = np.maximum.accumulate(np.abs(rhs))  # non-decreasing
+        if not np.any(envelope > 0):
+            return np.zeros(n)
+        gamma = _scale_exponent(envelope)
+        offset = np.arange(n, dtype=np.float64) - (n - 1)  # <= 0: the rescaling never overflows
+        scaled_weights = weights * np.exp(-gamma * np.arange(weights.size))
+        scaled = _product(inverse_series(scaled_weights, n), rhs * np.exp(-gamma * offset), n)
+        return scaled * np.exp(gamma * offset)
+    rows = rhs.reshape(-1, n)
+    envelopes = np.maximum.accumulate(np.abs(rows), axis=-1)
+    gammas = np.array([_scale_exponent(envelope) for envelope in envelopes])
+    base = float(gammas.min())
+    offset = np.arange(n, dtype=np.float64) - (n - 1)
+    index = np.arange(n, dtype=np.float64)
+    inverse = inverse_series(weights * np.exp(-base * np.arange(weights.size)), n)
+    inverses = np.empty_like(rows)
+    scaled_rhs = np.empty_like(rows)
+    for r, gamma in enumerate(gammas):  # a loop over curves, not grid points
+        inverses[r] = inverse if gamma == base else inverse * np.exp(-(gamma - base) * index)
+        scaled_rhs[r] = rows[r] * np.exp(-gamma * offset)
+    size = fft.next_fast_len(2 * n - 1, real=True)
+    scaled = fft.irfft(fft.rfft(inverses, size) * fft.rfft(scaled_rhs, size), size)[:, :n]
+    scaled *= np.exp(np.outer(gammas, offset))
+    return scaled.reshape(rhs.shape)
+
+
+def _solve_causal(
+    weights: NDArray[np.float64], rhs: NDArray[np.float64], solver: str, *, fast: bool = False
+) -> NDArray[np.float64]:
+    """Solve ``sum_m w_m F_(i-m) = rhs_i`` (zero initial state) along the last axis.
+
+    Index 0 of ``rhs`` is the farthest point. ``solver`` is ``"recursive"`` (forward
+    substitution as the causal IIR filter with denominator ``w``, O(N len(w))) or ``"fft"``
+    (power-series inversion, O(N log N)). ``rhs`` may have shape ``(..., N)``. ``fast``
+    selects the cheaper inverse series of the newer methods (same numbers to rounding).
+    """
+    if solver == "fft":
+        return _solve_fft(weights, rhs, fast=fast)
+    # imported here: scipy.signal takes ~0.8 s to import, which every pipeline job would pay
+    from scipy.signal import lfilter
+
+    return lfilter([1.0], weights, rhs, axis=-1)
+
+
+def _curves(
+    z: ArrayLike, df: ArrayLike, name: str = "df"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Check a grid and one curve (1-D) or a batch of curves (shape ``(..., N)``) on it.
+
+    1-D input goes through :func:`fmdecon._validation.curve` unchanged; for batched input the
+    same checks are made on the last axis (finite values, length of ``z``).
+    """
+    try:
+        out = np.asarray(df, dtype=np.float64)
+    except (TypeError, ValueError):
+        return curve(z, df, name)  # raises, naming the argument
+    if out.ndim <= 1:
+        return curve(z, df, name)
+    z_checked = grid(z)
+    if out.shape[-1] != z_checked.size:
+        raise ValueError(
+            f"{name} must have the length of z along its last axis; got {name}.shape = "
+            f"{out.shape} and len(z) = {z_checked.size}"
+        )
+    bad = np.argwhere(~np.isfinite(out))
+    if bad.size:
+        i = tuple(int(v) for v in bad[0])
+        raise ValueError(
+            f"{name} must be finite; {name}[{', '.join(map(str, i))}] = {out[i]!r} "
+            f"({bad.shape[0]} non-finite value(s))"
+        )
+    return z_checked, out
 
 
 def matrix_method(
@@ -155,7 +267,9 @@ def matrix_method(
     z : array_like
         Lower turnaround points [m], strictly increasing and uniformly spaced.
     df : array_like
-        Frequency shift [Hz] at each ``z``.
+        Frequency shift [Hz] at each ``z``: shape ``(N,)``, or ``(..., N)`` for several curves
+        on the same grid and amplitude (solved together; the weights and, for the FFT solve,
+        the inverse series are computed once).
     amplitude : float
         Oscillation amplitude (zero-to-peak) [m].
     k : float
@@ -170,7 +284,8 @@ def matrix_method(
     Returns
     -------
     numpy.ndarray
-        Force [N] at each ``z``. All NaN when ``A/d < 1/2`` (``alpha = 0``, W singular).
+        Force [N] at each ``z``, with the shape of ``df``. All NaN when ``A/d < 1/2``
+        (``alpha = 0``, W singular).
 
     Raises
     ------
@@ -183,7 +298,7 @@ def matrix_method(
     SmallAmplitudeWarning
         If ``A/d < 1``: the result is computed (NaN for ``alpha = 0``) but unreliable.
     """
-    z, df = curve(z, df, "df")
+    z, df = _curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")
@@ -200,12 +315,10 @@ def matrix_method(
             stacklevel=2,
         )
     if alpha == 0:
-        return np.full(z.size, np.nan)
+        return np.full(df.shape, np.nan)
     weights = matrix_weights(amplitude, step, k, f0)
     # reversed axis: index 0 is the farthest point; zero initial state = zero force beyond
-    if solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA):
-        return _solve_fft(weights, df[::-1])[::-1].copy()
-    # imported here: scipy.signal takes ~0.8 s to import, which every pipeline job would pay
-    from scipy.signal import lfilter
-
-    return lfilter([1.0], weights, df[::-1])[::-1].copy()
+    use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
+    return _solve_causal(weights, df[..., ::-1], "fft" if use_fft else "recursive")[
+        ..., ::-1
+    ].copy()
