@@ -24,9 +24,10 @@ KAPPA = 4.25e9  # 1/m, shown as 4.25 1/nm
 def study():
     """The quick study shrunk to 4 amplitudes and 200 grid points (about 1 s)."""
     config = load_config(ROOT / "config" / "quick.yaml")
-    config["amplitudes"] = {"min": 20e-12, "max": 200e-12, "count": 4}
+    config["amplitudes"] = {"min": 10e-12, "max": 400e-12, "count": 4}
     config["grid"]["points"] = 200
     config["chunking"]["amplitudes_per_job"] = 4
+    config["methods"] = ["sader_jarvis", "matrix"]  # the diff does not depend on the methods
     return Study(validate_config(config))
 
 
@@ -123,7 +124,7 @@ def test_perturbed_value_exit_1_reports_coordinates(morse_pair, cubes, capsys):
     report = json.loads(out)
     cod = next(v for v in report["files"][0]["variables"] if v["name"] == "cod")
     assert cod["differing"] == 1
-    assert cod["max_rel_diff"] == pytest.approx(1e-6, rel=1e-6)
+    assert cod["max_rel_diff"] == pytest.approx(1e-6 / (1 + 1e-6), rel=1e-9)  # / max(|old|, |new|)
     point = cod["points"][0]
     assert report["files"][0]["law"] == "morse"
     assert point["coords"]["deconvolution"] == "matrix"
@@ -192,10 +193,101 @@ def test_provenance_only_difference_exit_0(morse_pair, attrs, capsys):
     other = attrs | {"fmdecon_version": "9.9.9", "config": json.dumps(config)}
     code, out, _ = run(capsys, "diff", *morse_pair(new_attrs=other))
     assert code == 0
-    provenance = out.split("provenance (does not affect the result):")[1]
+    summary, provenance = out.split("provenance (does not affect the result)")
+    assert "config differs: grid.points 200 -> 999" in summary.split("\n\n")[0]  # cause first
     assert f"fmdecon_version: {attrs['fmdecon_version']} -> 9.9.9" in provenance
     assert "config.grid.points: 200 -> 999" in provenance
     assert "result: identical (0 of 1 file differ, provenance differs)" in out
+
+
+def test_summary_leads_with_the_cause(morse_pair, attrs, cubes, capsys):
+    config = json.loads(attrs["config"])
+    config["grid"]["points"] = 999
+    other = attrs | {"config": json.dumps(config)}
+    old, new = morse_pair(perturb, new_attrs=other)
+    amplitude_pm = float(cubes["morse"][0]["amplitude"][2]) * 1e12
+    for fmt, end in (("text", "\n\n"), ("markdown", "\n## ")):
+        code, out, _ = run(capsys, "diff", old, new, "--format", fmt)
+        assert code == 1
+        summary = out.split(end)[0]  # before the first file's details
+        assert summary.index("result: differs") < summary.index("config differs")
+        assert "grid.points 200 -> 999" in summary.replace("`", "")
+        assert "cod: 1 of 16 values differ; largest abs diff" in summary
+        assert (
+            f"at deconvolution matrix, kappa 4.25 1/nm, amplitude {amplitude_pm:.6g} pm" in summary
+        )
+        assert len(summary.splitlines()) < 25  # one screen
+
+
+def test_relative_difference_where_old_is_zero():
+    old = xr.Dataset({"v": ("amplitude", [0.0, 0.0, 2.0])}, coords={"amplitude": [1, 2, 3]})
+    new = old.copy(deep=True)
+    new["v"][:] = [0.0, 1e-3, -2.0]
+    report = diff_datasets(old, new, rtol=0.1)
+    (v,) = report.files[0].variables
+    assert v.max_rel_diff == 2.0  # |new - old| / max(|old|, |new|): at most 2, never inf
+    assert (v.largest_rel.coords, v.largest_rel.rel_diff) == ({"amplitude": 3}, 2.0)
+    assert [p.rel_diff for p in v.points] == [2.0, 1.0]  # 0 -> 1e-3 is 100 %
+    assert v.differing == 2
+    data = report.to_json()
+    assert "inf" not in json.dumps(data)
+    text = report.to_text()
+    assert "inf" not in text
+    assert "max(|old|, |new|)" in text
+    # within tolerance: |new - old| <= atol + rtol * max(|old|, |new|)
+    assert diff_datasets(old, new.where(new.amplitude < 3, 2.0), atol=1e-3).equal
+
+
+def _curves(z, offset=0.0):
+    z = np.asarray(z)
+    return xr.Dataset(
+        {"force": ("z", np.exp(-z / 1e-9) + offset, {"units": "N"}), "q": ((), 1.0)},
+        coords={"z": ("z", z, {"units": "m"})},
+        attrs={"law": "morse"},
+    )
+
+
+def test_curves_on_different_z_grids_are_interpolated():
+    old = _curves(np.linspace(0.2e-9, 5e-9, 200))
+    new = _curves(np.linspace(0.2e-9, 6e-9, 400))
+    report = diff_datasets(old, new, rtol=1e-3)
+    f = report.files[0]
+    (grid,) = f.grids
+    assert (grid.grid, grid.values[0]) == ("old", 200)  # the coarser grid in the overlap
+    assert f.sizes == {"z": 200}
+    assert not f.only_old
+    assert not f.only_new
+    assert not report.equal  # different grids never count as equal
+    force = next(v for v in f.variables if v.name == "force")
+    assert force.compared == 200
+    assert force.max_rel_diff < 1e-3  # linear interpolation of a smooth curve
+    text = report.to_text()
+    assert "z grids differ (old 200 values in 0.2 .. 5 nm, new 400 values in 0.2 .. 6 nm)" in text
+    assert "compared on the old grid within the overlap, 200 values in 0.2 .. 5 nm" in text
+    assert "new linearly interpolated onto it" in text
+    assert "compared on: z 200 (z interpolated)" in text
+    assert "compared on: z 2\n" not in text
+
+    # one grid containing the other's values: exact join, one-sided values listed
+    report = diff_datasets(old, _curves(np.concatenate([old.z, [6e-9]])))
+    assert report.files[0].grids == []
+    assert report.files[0].only_new == {"z": [6e-9]}
+
+
+def test_curves_on_disjoint_z_grids_are_incomparable():
+    old = _curves(np.linspace(0.2e-9, 5e-9, 200))
+    new = _curves(np.linspace(6e-9, 9e-9, 100))
+    report = diff_datasets(old, new)
+    f = report.files[0]
+    (grid,) = f.grids
+    assert grid.grid is None
+    assert grid.not_compared == ["force"]
+    assert [v.name for v in f.variables] == ["q"]  # what does not depend on z is compared
+    assert not report.equal
+    text = report.to_text()
+    assert "z grids differ (old 200 values in 0.2 .. 5 nm, new 100 values in 6 .. 9 nm)" in text
+    assert "incomparable: the ranges do not overlap; not compared: force" in text
+    assert json.loads(json.dumps(report.to_json()))["files"][0]["grids"][0]["grid"] is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,7 +383,7 @@ def test_directory_mode_file_missing_on_one_side(tmp_path, cubes, attrs, capsys)
     new = write_results(tmp_path / "new", cubes, attrs, skip={"curves/lennard_jones.nc"})
     code, out, _ = run(capsys, "diff", old, new)
     assert code == 1
-    assert "files only in old:\n  curves/lennard_jones.nc" in out
+    assert "files only in old: curves/lennard_jones.nc" in out
     for name in ("metrics/morse.nc", "metrics/lennard_jones.nc", "curves/morse.nc"):
         assert f"{name} (law " in out
     assert "result: differs (0 of 3 files differ, 1 file only in old)" in out

@@ -69,7 +69,9 @@ def _check_target(option: str, path: Path) -> None:
 
 
 def _run_diff(args: argparse.Namespace) -> int:
-    from fmdecon.diff import DiffError, diff_paths, plot_format, write_atomic
+    from fmdecon.diff import DiffError, diff_paths
+    from fmdecon.diff.plot import plot_diff, plot_format
+    from fmdecon.study.cube import write_text
 
     try:
         if args.plot is not None:
@@ -87,9 +89,9 @@ def _run_diff(args: argparse.Namespace) -> int:
         else:
             text = report.to_text()
         if args.plot is not None:
-            report.plot(args.plot)
+            plot_diff(report, args.plot)
         if args.output is not None:
-            write_atomic(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            write_text(args.output, text)
     except (DiffError, ValueError, OSError) as exc:
         return _error("diff", exc)
     if args.output is None:
@@ -133,10 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare two metric cubes or two results directories",
         description=(
             "Compare two netCDF result files, or the metrics/ and curves/ files of two results "
-            "directories: per variable the largest absolute and relative difference and the "
-            "coordinates (law, kappa, method, amplitude) where values differ beyond the "
-            "tolerance, coordinates present on one side only, and provenance differences "
-            "(versions, config; they do not count as a difference)."
+            "directories. A summary first (result, differing config keys, each differing "
+            "variable with its largest difference and where), then per file: the largest "
+            "absolute and relative difference (|new - old| / max(|old|, |new|)) of each "
+            "variable, the coordinates where values differ beyond the tolerance, coordinates "
+            "present on one side only, z grids compared by interpolation, and provenance "
+            "differences (versions, config; they do not count as a difference)."
         ),
         epilog="exit status: 0 = equal within tolerance, 1 = differs, 2 = error",
     )
@@ -146,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rtol",
         type=_tolerance,
         default=1e-12,
-        help="relative tolerance: differs if |new - old| > atol + rtol*|old| (default 1e-12)",
+        help="relative tolerance: differs if |new - old| > atol + rtol*max(|old|, |new|) "
+        "(default 1e-12)",
     )
     diff.add_argument(
         "--atol", type=_tolerance, default=0.0, help="absolute tolerance (default 0)"
