@@ -14,9 +14,21 @@ from scipy.special import ive
 
 import fmdecon
 from fmdecon import study as st
+from fmdecon.methods import METHODS
 from fmdecon.study.config import load_config, validate_config
-from fmdecon.welker2012.comparison import NOT_IN_STUDY, paper_comparison
-from fmdecon.welker2012.figures import FIGURES, available, render, select_point
+from fmdecon.study.cube import select_point
+from fmdecon.welker2012.comparison import (
+    NOT_IN_STUDY,
+    extremum,
+    grid_steps,
+    local_extrema,
+    paper_comparison,
+    sign_fraction,
+    value_at,
+    worst_cases,
+)
+from fmdecon.welker2012.facts import CLAIMS, published
+from fmdecon.welker2012.figures import FIGURES, available, draw, render, render_all
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "quick.yaml"
 
@@ -51,10 +63,15 @@ def build(config: dict) -> tuple[dict, dict]:
     return cubes, curves
 
 
+ALL_METHODS = list(METHODS)
+
+
 @pytest.fixture(scope="module")
 def quick():
-    """The quick study (config/quick.yaml): cubes, curves and config."""
-    config = load_config(CONFIG)
+    """The quick study (config/quick.yaml) with every registered method: cubes, curves, config."""
+    raw = copy.deepcopy(load_config(CONFIG))
+    raw["methods"] = ALL_METHODS
+    config = validate_config(raw)
     cubes, curves = build(config)
     return cubes, curves, config
 
@@ -63,7 +80,7 @@ def quick():
 def table(quick):
     """The comparison table of the quick study, as {quantity: (paper, pipeline, note)}."""
     cubes, curves, config = quick
-    return parse(paper_comparison(cubes, curves, config))
+    return parse(paper_comparison(cubes, curves, config).split("**Beyond the paper**")[0])
 
 
 def parse(markdown: str) -> dict[str, tuple[str, str, str]]:
@@ -97,6 +114,8 @@ def test_registry_has_the_paper_figures():
         "fig7_lj_force_minimum",
         "fig8_matrix_cod_vs_a_over_d",
         "fig9_kappa_scaling",
+        "fig10_all_methods",
+        "fig11_matrix_family_cod_vs_a_over_d",
     ]
     assert all(spec.title for spec in FIGURES.values())
 
@@ -107,9 +126,10 @@ def test_every_figure_renders(quick, tmp_path):
     assert stems == list(FIGURES)  # the quick study has everything, in registry order
     pyplot = sys.modules.get("matplotlib.pyplot")
     before = pyplot.get_fignums() if pyplot else []
+    written = render_all(stems, cubes, curves, config["figures"], tmp_path)
+    assert written == [tmp_path / f"{s}.{ext}" for s in stems for ext in ("png", "pdf")]
     for stem in stems:
         png, pdf = tmp_path / f"{stem}.png", tmp_path / f"{stem}.pdf"
-        render(stem, cubes, curves, config, png, pdf)
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", stem
         assert png.stat().st_size > 20_000, stem  # a drawn figure, not an empty canvas
         assert pdf.read_bytes()[:5] == b"%PDF-", stem
@@ -124,7 +144,7 @@ def test_every_figure_renders(quick, tmp_path):
 def test_render_rejects_unknown_stem(quick, tmp_path):
     cubes, curves, config = quick
     with pytest.raises(ValueError, match="unknown figure 'fig1'"):
-        render("fig1", cubes, curves, config, tmp_path / "a.png", tmp_path / "a.pdf")
+        render("fig1", cubes, curves, config["figures"], tmp_path / "a.png", tmp_path / "a.pdf")
     assert not list(tmp_path.iterdir())
 
 
@@ -148,8 +168,9 @@ def _variant(**changes) -> dict:
     [
         ({"laws.lennard_jones": None, "figures.lennard_jones": None},
          {"fig5_lj_cod", "fig6_lj_curves", "fig7_lj_force_minimum"}),
-        ({"methods": ["sader_jarvis"]}, {"fig8_matrix_cod_vs_a_over_d"}),
-        ({"methods": ["matrix"]}, {"fig9_kappa_scaling"}),
+        ({"methods": ["sader_jarvis"]}, {"fig8_matrix_cod_vs_a_over_d", "fig10_all_methods"}),
+        ({"methods": ALL_METHODS}, set()),
+        ({"methods": ["matrix"]}, {"fig9_kappa_scaling", "fig10_all_methods"}),
         ({"laws.morse.kappa": 4.25e9}, {"fig9_kappa_scaling"}),
         ({"figures.morse.marked_amplitudes": []}, {"fig3_morse_curves"}),
         ({"laws.morse": None, "figures.morse": None},
@@ -159,6 +180,9 @@ def _variant(**changes) -> dict:
 )  # fmt: skip
 def test_available_follows_the_config(changes, missing):
     stems = available(_variant(**changes))
+    methods = changes.get("methods", ALL_METHODS)  # quick.yaml has every method
+    if sum(m == "matrix" or m.startswith("matrix_") for m in methods) < 2:
+        missing = missing | {"fig11_matrix_family_cod_vs_a_over_d"}
     assert set(FIGURES) - set(stems) == missing
     assert stems == [s for s in FIGURES if s in stems]
 
@@ -173,7 +197,7 @@ def test_select_point_picks_the_configured_parameters(quick):
     np.testing.assert_array_equal(picked["cod"], cube["cod"].isel(kappa=1))
     assert float(select_point(cube)["kappa"]) == 4.25e9  # first value by default
     assert select_point(cube, {"kappa": 8e9}, keep=("kappa",)).sizes["kappa"] == 2
-    with pytest.raises(ValueError, match=r"kappa = 5000000000\.0 is not a value"):
+    with pytest.raises(ValueError, match=r"kappa = 5e\+09 is not a value"):
         select_point(cube, {"kappa": 5e9})
 
 
@@ -181,10 +205,41 @@ def test_figure_of_a_single_point_selects_at(quick):
     cubes, curves, config = quick
     other = copy.deepcopy(config)
     other["figures"]["morse"]["at"] = {"kappa": 8e9}
-    figure = FIGURES["fig2_morse_cod"].function(cubes, curves, other)
+    figure = draw("fig2_morse_cod", cubes, curves, other["figures"])
     lines = [line for ax in figure.axes for line in ax.get_lines() if line.get_label() == "matrix"]
     expected = cubes["morse"]["cod"].sel(deconvolution="matrix", kappa=8e9)
     np.testing.assert_array_equal(lines[0].get_ydata(), expected)
+
+
+def _legend_labels(figure) -> set[str]:
+    return {line.get_label() for ax in figure.axes for line in ax.get_lines()}
+
+
+def test_paper_figures_show_only_the_papers_methods(quick):
+    cubes, curves, config = quick
+    paper = {METHODS[m].label for m in published(ALL_METHODS)}
+    others = {METHODS[m].label for m in ALL_METHODS} - paper
+    assert others  # the fixture has methods beyond the paper's
+    for stem in ("fig2_morse_cod", "fig4_morse_force_minimum", "fig6_lj_curves"):
+        labels = _legend_labels(draw(stem, cubes, curves, config["figures"]))
+        assert paper <= labels, stem
+        assert not labels & others, stem
+    labels = _legend_labels(draw("fig10_all_methods", cubes, curves, config["figures"]))
+    assert paper | others <= labels
+    labels = _legend_labels(draw("fig11_matrix_family_cod_vs_a_over_d", cubes, curves, {}))
+    family = {METHODS[m].label for m in ALL_METHODS if m.startswith("matrix")}
+    assert family <= labels
+    assert METHODS["sader_jarvis"].label not in labels
+
+
+def test_force_minimum_figure_uses_the_cube_grid_step(quick):
+    cubes, curves, config = quick
+    cube = cubes["lennard_jones"]
+    cube = cube.assign_coords(grid_step=2 * cube["grid_step"])  # what the cube says wins
+    figure = draw("fig7_lj_force_minimum", {"lennard_jones": cube}, curves, config["figures"])
+    axes = [child for ax in figure.axes for child in (ax, *ax.child_axes)]
+    label = next(ax.get_ylabel() for ax in axes if "grid steps" in ax.get_ylabel())
+    assert f"d = {2 * float(cubes['lennard_jones']['grid_step']) * 1e12:.3g} pm" in label
 
 
 # --- comparison table ------------------------------------------------------------------------
@@ -264,7 +319,7 @@ def test_missing_law_and_kappa_give_not_applicable(quick):
     cubes, curves, config = quick
     morse_only = paper_comparison(
         {"morse": cubes["morse"].isel(kappa=[0])}, {"morse": curves["morse"]}, config
-    )
+    ).split("**Beyond the paper**")[0]
     rows = parse(morse_only)
     for quantity in PHYSICS_TABLE:
         assert quantity in rows
@@ -272,3 +327,90 @@ def test_missing_law_and_kappa_give_not_applicable(quick):
         assert rows[quantity][1] == NOT_IN_STUDY
     assert rows["Morse, all κ: SJ worst / best"][1] == NOT_IN_STUDY
     assert rows["Morse F_min, z_min"][1] != NOT_IN_STUDY
+
+
+# --- generic extractors ----------------------------------------------------------------------
+
+
+def test_value_at_takes_the_nearest_amplitude_within_one_percent():
+    amplitudes = np.array([10e-12, 20e-12, 40e-12])
+    values = np.array([1.0, 2.0, 3.0])
+    assert value_at(amplitudes, values, 20.1e-12) == (1, 2.0)  # 0.5 % off
+    assert value_at(amplitudes, values, 30e-12) is None  # nearest is 25 % off
+    assert value_at(amplitudes, values, 30e-12, match=0.5) == (2, 3.0)  # log-nearest: 40 pm
+
+
+def test_extremum_ignores_nan_and_honours_the_mask():
+    values = np.array([np.nan, -5.0, 2.0, 4.0, -1.0])
+    assert extremum(values) == 3
+    assert extremum(values, "min") == 1
+    assert extremum(values, "abs") == 1
+    assert extremum(values, "abs", where=np.arange(5) >= 2) == 3
+    assert extremum(values, "min", where=np.arange(5) >= 2) == 4
+    with pytest.raises(ValueError, match="no finite value"):
+        extremum(values, where=np.zeros(5, bool))
+    with pytest.raises(ValueError, match="kind"):
+        extremum(values, "median")
+
+
+def test_local_extrema_and_sign_fraction_by_hand():
+    values = np.array([1.0, 0.5, 0.8, 0.9, 0.7, 0.95, 1.0])
+    minima, maxima = local_extrema(values)
+    assert minima.tolist() == [1, 4]
+    assert maxima.tolist() == [3]
+    assert sign_fraction(np.array([1.0, -2.0, 3.0, 0.0, np.nan])) == 0.5  # 2 of 4 finite
+    assert sign_fraction(np.array([1.0, -2.0, 3.0, 0.0]), sign=-1) == 0.25
+    assert grid_steps(np.array([0.0, -2.9e-12, 1e-12, np.nan]), 1e-12) == 3
+
+
+# --- beyond the paper ------------------------------------------------------------------------
+
+
+def test_worst_cases_cover_every_method_and_law(quick):
+    cubes, curves, config = quick
+    cases = worst_cases(cubes, config["figures"])
+    assert [(c.law, c.method) for c in cases] == [
+        (law, m) for law in ("morse", "lennard_jones") for m in ALL_METHODS
+    ]
+    for case in cases:
+        cube = select_point(cubes[case.law], config["figures"][case.law].get("at"))
+        cod = cube["cod"].sel(deconvolution=case.method).to_numpy()
+        delta_f = cube["delta_f_min"].sel(deconvolution=case.method).to_numpy()
+        amplitudes = cube["amplitude"].to_numpy()
+        i = min(range(cod.size), key=lambda k: cod[k])
+        j = max(range(delta_f.size), key=lambda k: abs(delta_f[k]))
+        assert (case.cod, case.cod_amplitude) == (cod[i], amplitudes[i])
+        assert (case.delta_f_min, case.delta_f_amplitude) == (delta_f[j], amplitudes[j])
+    text = paper_comparison(cubes, curves, config)
+    beyond = text.split("**Beyond the paper**")[1]
+    for method in ALL_METHODS:
+        assert f"| Morse | {METHODS[method].label} |" in beyond
+        assert f"| Lennard-Jones | {METHODS[method].label} |" in beyond
+
+
+def test_paper_rows_ignore_methods_beyond_the_paper(quick, table):
+    cubes, curves, config = quick
+    only_paper = {
+        law: cube.sel(deconvolution=published(ALL_METHODS)) for law, cube in cubes.items()
+    }
+    curves_paper = {
+        law: data.sel(deconvolution=published(ALL_METHODS)) for law, data in curves.items()
+    }
+    rows = parse(paper_comparison(only_paper, curves_paper, config).split("**Beyond")[0])
+    assert rows == table
+    assert list(rows) == [claim.quantity for claim in CLAIMS]
+
+
+def test_known_numbers_of_the_quick_study(table):
+    # regression: the quick study's values, as the table printed them before the claims
+    # became data (numbers must not change with refactoring)
+    expected = {
+        "Morse SJ: CoD minimum / maximum": "A = 134 pm (R² = 0.9908) and 624 pm",
+        "Morse ΔF_min largest (matrix)": "matrix 155 pN at A = 12.7 pm (20 % of |F_min|)",
+        "Morse ΔF_min sign": "ΔF_min > 0 for SJ",
+        "LJ ΔF_min largest": "SJ 237 pN at A = 20.3 pm (5.6 % of |F_min|); matrix 790 pN",
+        "Morse matrix: |ΔF_min| for A > 110 pm": "≤ 15.4 pN; < 3 pN from A = 273 pm on",
+        "LJ Δz_Fmin largest": "SJ 1 grid step = 4.77 pm, matrix 1 grid step = 4.77 pm",
+    }
+    for quantity, start in expected.items():
+        assert table[quantity][1].startswith(start), (quantity, table[quantity][1])

@@ -1,55 +1,66 @@
 """The paper-comparison table: the numbers Welker et al. (2012) state, next to this pipeline's.
 
-:func:`paper_comparison` reads every value from the metric cubes and the curves at the marked
-amplitudes (nothing is typed in except the paper's own statements in the ``paper`` column) and
-returns a Markdown table with one row per quantitative statement of the paper: the table of
-``docs/physics.md`` section 5 plus the further numbers of the paper's text that the cubes can
-answer. Where this pipeline differs from the paper the row says so; where the study lacks what
-a row needs (a law, a marked amplitude, several κ), the row reads "n/a (not in this study)".
+The paper's statements are data (:data:`fmdecon.welker2012.facts.CLAIMS`); this module evaluates
+each :class:`~fmdecon.welker2012.facts.Claim` on the metric cubes and the curves at the marked
+amplitudes with a few generic extractors (:func:`value_at`, :func:`extremum`,
+:func:`local_extrema`, :func:`sign_fraction`, :func:`grid_steps`) and writes one table row per
+claim. Nothing is typed in but the paper's own statements. Where the pipeline differs from the
+paper the row says so; where the study lacks what a row needs (a law, a marked amplitude,
+several κ), the row reads "n/a (not in this study)". Rows about the paper use only the paper's
+methods (``Method.published``); :func:`worst_cases` ("Beyond the paper") covers every method
+of the cubes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
+from numpy.typing import ArrayLike, NDArray
 from scipy.signal import find_peaks
 
 from fmdecon.methods.sader_jarvis import sqre
-from fmdecon.study.cube import select_point
+from fmdecon.study.cube import nearest_amplitude, select_point
+from fmdecon.welker2012.facts import (
+    AMPLITUDES,
+    CLAIMS,
+    LAW_LABEL,
+    SETUP,
+    Claim,
+    label,
+    published,
+    short_label,
+)
 
-__all__ = ["NOT_IN_STUDY", "PAPER_SETUP", "Row", "comparison_rows", "paper_comparison"]
+__all__ = [
+    "EVALUATORS",
+    "NOT_IN_STUDY",
+    "Row",
+    "WorstCase",
+    "comparison_rows",
+    "extremum",
+    "grid_steps",
+    "local_extrema",
+    "paper_comparison",
+    "sign_fraction",
+    "value_at",
+    "worst_cases",
+]
 
 NOT_IN_STUDY = "n/a (not in this study)"
 MINUS = "\u2212"  # typographic minus sign
 DASH = "\u2013"  # en dash of ranges
 
-#: The paper's set-up (Welker et al. 2012, "Comparison of the force-deconvolution methods").
-PAPER_SETUP: dict[str, float] = {
-    "k": 1800.0,
-    "f0": 32768.0,
-    "z_min": 0.23e-9,
-    "z_max": 5.0e-9,
-    "points": 5000,
-    "sigma": 0.235e-9,
-    "bond_energy": 0.371e-18,
-    "kappa": 4.25e9,
-}
-_PAPER_AMPLITUDES = {"count": 500, "min": 10e-12, "max": 1e-9}
-
 #: Largest relative distance of a grid amplitude from a paper amplitude still taken as it.
-_AMPLITUDE_MATCH = 0.01
+AMPLITUDE_MATCH = 0.01
 #: Prominence below which a local extremum of a CoD curve is ignored.
-_PROMINENCE = 1e-6
+PROMINENCE = 1e-6
 
-_LAW_NAME = {"morse": "Morse", "lennard_jones": "LJ"}
-
-SJ = "sader_jarvis"
-MATRIX = "matrix"
+_LAW_SHORT = {"morse": "Morse", "lennard_jones": "LJ"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,7 @@ class Row:
     Attributes
     ----------
     quantity : str
-        What is compared (the first column of the table of docs/physics.md section 5 where the row
-        comes from there).
+        What is compared.
     paper : str
         The paper's statement.
     pipeline : str
@@ -73,6 +83,78 @@ class Row:
     paper: str
     pipeline: str
     note: str
+
+
+# ---------------------------------------------------------------------------------------------
+# generic extractors
+
+
+def value_at(
+    amplitudes: ArrayLike, values: ArrayLike, nominal: float, match: float = AMPLITUDE_MATCH
+) -> tuple[int, float] | None:
+    """Index and value at the amplitude nearest (in log) to ``nominal``, if close enough.
+
+    Parameters
+    ----------
+    amplitudes, values : array_like
+        Amplitudes [m] of a study and a quantity over them.
+    nominal : float
+        Amplitude asked for [m].
+    match : float, optional
+        Largest relative distance ``|A / nominal - 1|`` accepted.
+
+    Returns
+    -------
+    tuple of (int, float) or None
+        None if no amplitude is within ``match`` of ``nominal``.
+    """
+    amplitudes = np.asarray(amplitudes, dtype=np.float64)
+    index = int(nearest_amplitude(amplitudes, nominal))
+    if abs(amplitudes[index] / nominal - 1.0) > match:
+        return None
+    return index, float(np.asarray(values)[index])
+
+
+def extremum(values: ArrayLike, kind: str = "max", where: ArrayLike | None = None) -> int:
+    """Index of the largest (``"max"``), smallest (``"min"``) or largest-|value| (``"abs"``)
+    finite value, among those selected by the boolean mask ``where``.
+
+    Raises
+    ------
+    ValueError
+        If no finite value is selected, or ``kind`` is unknown.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    signs = {"max": values, "min": -values, "abs": np.abs(values)}
+    if kind not in signs:
+        raise ValueError(f"kind must be one of {sorted(signs)}, not {kind!r}")
+    keep = np.isfinite(values) & (True if where is None else np.asarray(where, dtype=bool))
+    if not keep.any():
+        raise ValueError("no finite value to take the extremum of")
+    return int(np.argmax(np.where(keep, signs[kind], -np.inf)))
+
+
+def local_extrema(
+    values: ArrayLike, prominence: float = PROMINENCE
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices of the interior local minima and maxima of a curve (NaN read as its mean)."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.where(np.isfinite(values), values, np.nanmean(values))
+    minima, _ = find_peaks(-finite, prominence=prominence)
+    maxima, _ = find_peaks(finite, prominence=prominence)
+    return minima, maxima
+
+
+def sign_fraction(values: ArrayLike, sign: int = 1) -> float:
+    """Fraction of the finite ``values`` that have the sign of ``sign`` (zero counts neither)."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return float(np.mean(sign * finite > 0)) if finite.size else math.nan
+
+
+def grid_steps(deviation: ArrayLike, step: float) -> int:
+    """Largest |position deviation| [m] as a whole number of grid steps ``step`` [m]."""
+    return round(float(np.nanmax(np.abs(np.asarray(deviation, dtype=np.float64)))) / step)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,54 +215,46 @@ def _agree(ok: bool, agree: str = "agrees", differ: str = "differs") -> str:
 
 
 class _Study:
-    """The cubes and curves of a study at the parameter point of the figures."""
+    """The cubes and curves of a study at the parameter point of the figures (``views``)."""
 
     def __init__(
-        self, cubes: Mapping[str, xr.Dataset], curves: Mapping[str, xr.Dataset], config: Mapping
+        self,
+        cubes: Mapping[str, xr.Dataset],
+        curves: Mapping[str, xr.Dataset],
+        views: Mapping[str, Any],
     ) -> None:
         self.cubes = cubes
         self.curves = curves
-        self.config = config
+        self.views = views
 
     def at(self, law: str) -> Mapping[str, float]:
-        return self.config.get("figures", {}).get(law, {}).get("at", {}) or {}
+        return (self.views.get(law) or {}).get("at") or {}
 
-    def cube(self, law: str, method: str | None = None) -> xr.Dataset | None:
+    def cube(self, law: str | None, keep: Sequence[str] = ()) -> xr.Dataset | None:
         if law not in self.cubes:
             return None
-        cube = self.cubes[law]
-        if method is not None and method not in cube["deconvolution"].to_numpy():
-            return None
-        return select_point(cube, self.at(law))
+        return select_point(self.cubes[law], self.at(law), keep=keep)
 
-    def curve_index(self, law: str, nominal: float, method: str) -> tuple[xr.Dataset, int] | None:
-        """The curves of ``law`` and the index of the amplitude marked at ``nominal`` [m]."""
+    def curve(self, law: str | None) -> xr.Dataset | None:
         if law not in self.curves:
             return None
-        data = select_point(self.curves[law], self.at(law))
-        if method not in data["deconvolution"].to_numpy() or "amplitude_nominal" not in data:
-            return None
-        hits = np.flatnonzero(
-            np.isclose(data["amplitude_nominal"].to_numpy(), nominal, rtol=1e-6, atol=0.0)
-        )
-        return (data, int(hits[0])) if hits.size else None
+        return select_point(self.curves[law], self.at(law))
+
+    def methods(self, claim: Claim, data: xr.Dataset) -> list[str] | None:
+        """The claim's methods (None if one is missing), or the paper's methods of ``data``."""
+        present = [str(m) for m in data["deconvolution"].to_numpy()]
+        if claim.methods:
+            return list(claim.methods) if all(m in present for m in claim.methods) else None
+        return published(present)
 
 
-def _grid_step(cube: xr.Dataset) -> float:
-    return float((cube["z_max"] - cube["z_min"]) / (cube["points"] - 1))
+def _laws(cubes: Mapping[str, xr.Dataset]) -> list[str]:
+    """The laws of ``cubes``, the paper's first (Morse, Lennard-Jones), then the others."""
+    return sorted(cubes, key=lambda law: list(LAW_LABEL).index(law) if law in LAW_LABEL else 99)
 
 
 def _series(cube: xr.Dataset, name: str, method: str) -> tuple[np.ndarray, np.ndarray]:
     return cube["amplitude"].to_numpy(), cube[name].sel(deconvolution=method).to_numpy()
-
-
-def _at_amplitude(cube: xr.Dataset, name: str, method: str, nominal: float) -> float | None:
-    """``name`` at the cube amplitude within 1 % of ``nominal`` [m], else None."""
-    amplitudes, values = _series(cube, name, method)
-    index = int(np.argmin(np.abs(np.log(amplitudes / nominal))))
-    if abs(amplitudes[index] / nominal - 1.0) > _AMPLITUDE_MATCH:
-        return None
-    return float(values[index])
 
 
 def _log_step(cube: xr.Dataset) -> float:
@@ -188,693 +262,587 @@ def _log_step(cube: xr.Dataset) -> float:
     return float(np.max(np.diff(np.log(amplitudes)))) if amplitudes.size > 1 else math.inf
 
 
-def _extrema(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the interior local minima and maxima of a smooth curve."""
-    finite = np.where(np.isfinite(values), values, np.nanmean(values))
-    minima, _ = find_peaks(-finite, prominence=_PROMINENCE)
-    maxima, _ = find_peaks(finite, prominence=_PROMINENCE)
-    return minima, maxima
-
-
 def _near(value: float, paper: float, cube: xr.Dataset, tolerance: float = 0.03) -> bool:
     """Whether an amplitude [m] matches the paper's within max(3 %, one grid step)."""
     return abs(math.log(value / paper)) <= max(tolerance, _log_step(cube))
 
 
-def _na(quantity: str, paper: str) -> Row:
-    return Row(quantity, paper, NOT_IN_STUDY, "")
+def _to_digits(value: float, paper: float) -> bool:
+    """Agreement to the paper's digits; a paper value of 1 means "about 1" (within 5e-4)."""
+    text = f"{paper:.6f}".rstrip("0")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return abs(value - paper) <= (5e-4 if paper == 1.0 else 10.0**-decimals)
+
+
+def _f_min(data: xr.Dataset) -> float:
+    return abs(float(data["force_min_model"]))
 
 
 # ---------------------------------------------------------------------------------------------
-# rows
+# evaluators: (study, claim) -> (pipeline text, note), or None if the study cannot answer
+
+Result = tuple[str, str] | None
 
 
-def _model_minimum(study: _Study, law: str, quantity: str, paper: str, force: float, z: float):
-    cube = study.cube(law)
+def _model_minimum(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
     if cube is None:
-        return _na(quantity, paper)
+        return None
     f_min, z_min = float(cube["force_min_model"]), float(cube["z_min_model"])
-    ok = abs(f_min / force - 1.0) <= 0.006 and abs(z_min - z) <= max(1e-12, _grid_step(cube))
-    return Row(
-        quantity,
-        paper,
-        f"{_force(f_min)} at {_length(z_min)}",
-        _agree(ok, "agrees (paper rounds)", "differs"),
+    force, z = claim.values
+    ok = abs(f_min / force - 1.0) <= claim.tolerance and abs(z_min - z) <= max(
+        1e-12, float(cube["grid_step"])
     )
+    return f"{_force(f_min)} at {_length(z_min)}", _agree(ok, claim.agree, claim.differ)
 
 
-def _morse_sj_extrema(study: _Study) -> list[Row]:
-    quantity, paper = "Morse SJ: CoD minimum / maximum", "A = 137 pm (R² = 0.990) / A = 352 pm"
-    cube = study.cube("morse", SJ)
-    if cube is None:
-        return [_na(quantity, paper)]
-    amplitudes, cod = _series(cube, "cod", SJ)
-    minima, maxima = _extrema(cod)
+def _cod_extrema(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    amplitudes, cod = _series(cube, "cod", methods[0])
+    minima, maxima = local_extrema(cod)
     if minima.size == 0:
-        return [Row(quantity, paper, "no interior minimum", "differs")]
-    worst = int(minima[np.argmin(cod[minima])])
-    later = maxima[maxima > worst]
-    best = int(later[np.argmax(cod[later])]) if later.size else int(np.argmax(cod))
-    ok = (
-        _near(amplitudes[worst], 137e-12, cube)
-        and _near(amplitudes[best], 352e-12, cube)
-        and round(cod[worst], 3) == 0.990
+        return "no interior minimum", claim.differ
+    best = maxima[extremum(cod[maxima])] if maxima.size else extremum(cod)
+    *paper_minima, paper_best = claim.at
+    text = (
+        "A = "
+        + " and ".join(f"{_length(amplitudes[i])} (R² = {_cod(cod[i])})" for i in minima)
+        + f" / A = {_length(amplitudes[best])} (R² = {_cod(cod[best], 5)})"
     )
-    note = _agree(ok)
-    extra = [i for i in minima if i > best]
-    if extra:
-        i = int(extra[0])
-        note += (
-            f"; a second, shallow minimum follows at {_length(amplitudes[i])} "
-            f"(R² = {_cod(cod[i])}), not discussed in the paper"
-        )
-    return [
-        Row(
-            quantity,
-            paper,
-            f"A = {_length(amplitudes[worst])} (R² = {_cod(cod[worst])}) / "
-            f"A = {_length(amplitudes[best])} (R² = {_cod(cod[best], 5)})",
-            note,
-        )
-    ]
+    ok = (
+        minima.size >= len(paper_minima)
+        and all(_near(amplitudes[i], a, cube) for i, a in zip(minima, paper_minima, strict=False))
+        and _near(amplitudes[best], paper_best, cube)
+    )
+    if claim.values:
+        ok &= round(float(np.nanmin(cod[minima])), 3) == claim.values[0]
+    if claim.bound is not None:
+        paper_methods = published([str(m) for m in cube["deconvolution"].to_numpy()])
+        low = float(np.nanmin(cube["cod"].sel(deconvolution=paper_methods).to_numpy()))
+        names = " and ".join(short_label(m) for m in paper_methods)
+        text += f"; lowest R² ({names}) {_cod(low)}"
+        ok &= low >= claim.bound
+    note = _agree(ok, claim.agree, claim.differ)
+    extra = minima[len(paper_minima) :]
+    if extra.size:
+        note += "; the minimum at " + " and ".join(_length(amplitudes[i]) for i in extra)
+        note += " is shallow and not discussed in the paper"
+    return text, note
 
 
-def _lowest_cod(study: _Study, law: str, quantity: str, paper: str, bound: float) -> Row:
-    cube = study.cube(law)
-    if cube is None:
-        return _na(quantity, paper)
+def _lowest_cod(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
     parts, lows = [], []
-    for method in cube["deconvolution"].to_numpy():
-        amplitudes, cod = _series(cube, "cod", str(method))
-        i = int(np.nanargmin(cod))
+    for method in methods:
+        amplitudes, cod = _series(cube, "cod", method)
+        i = extremum(cod, "min")
         lows.append(float(cod[i]))
-        parts.append(f"{_label(str(method))} {_cod(cod[i])} (at {_length(amplitudes[i])})")
-    low = min(lows)
+        parts.append(f"{short_label(method)} {_cod(cod[i])} (at {_length(amplitudes[i])})")
+    low, bound = min(lows), float(claim.bound)
     if low >= bound:
-        note = "agrees"
+        note = claim.agree
     elif round(low, 3) >= bound:
         note = f"agrees within rounding: the lowest value {_cod(low)} rounds to {bound:.3f}"
     else:
-        note = "differs"
-    return Row(quantity, paper, "; ".join(parts), note)
+        note = claim.differ
+    return "; ".join(parts), note
 
 
-def _label(method: str) -> str:
-    return {SJ: "SJ", MATRIX: "matrix"}.get(method, method)
+def _values_at(
+    study: _Study, claim: Claim, name: str
+) -> tuple[xr.Dataset, list[int], list[float]] | None:
+    """The cube and ``name`` of the claim's method at each of its amplitudes."""
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    amplitudes, values = _series(cube, name, methods[0])
+    found = [value_at(amplitudes, values, a) for a in claim.at]
+    if any(f is None for f in found):
+        return None
+    return cube, [f[0] for f in found], [f[1] for f in found]
 
 
-def _decimals(value: float) -> int:
-    text = f"{value:.6f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def _matrix_large_amplitude(study: _Study) -> Row:
-    quantity, paper = "Morse matrix: CoD for A > 100 pm", "converges to 1"
-    cube = study.cube("morse", MATRIX)
-    if cube is None:
-        return _na(quantity, paper)
-    amplitudes, cod = _series(cube, "cod", MATRIX)
-    large = amplitudes > 100e-12
-    if not large.any():
-        return _na(quantity, paper)
-    low = float(np.nanmin(cod[large]))
-    return Row(
-        quantity,
-        paper,
-        f"R² ≥ {_cod(low, 5)}; 1 {MINUS} R² = {1 - cod[-1]:.1e} at {_length(amplitudes[-1])}",
-        _agree(low > 0.9995),
-    )
-
-
-def _residual_maxima(
-    study: _Study,
-    law: str,
-    quantity: str,
-    paper: str,
-    marks: Sequence[tuple[float, float]],
-    tolerance: float = 0.05,
-) -> Row:
-    values, amplitudes = [], []
-    for nominal, _ in marks:
-        found = study.curve_index(law, nominal, SJ)
-        if found is None:
-            return _na(quantity, paper)
-        data, index = found
-        amplitude = float(data["amplitude"][index])
-        if abs(amplitude / nominal - 1.0) > _AMPLITUDE_MATCH:
-            return _na(quantity, paper)
-        residual = data["residual"].sel(deconvolution=SJ)[index].to_numpy()
-        values.append(float(np.nanmax(np.abs(residual))))
-        amplitudes.append(amplitude)
-    text = " / ".join(
-        f"{_force(v)} (A = {_length(a)})" for v, a in zip(values, amplitudes, strict=True)
-    )
-    ok = all(abs(v / p - 1.0) <= tolerance for v, (_, p) in zip(values, marks, strict=True))
-    return Row(quantity, paper, text, _agree(ok, f"agrees (within {tolerance * 100:g} %)"))
-
-
-def _residual_all_methods(study: _Study) -> Row:
-    quantity = "Fig. 3: largest |ΔF| over the marked panels, per method"
-    paper = "up to 109 pN for both methods"
-    if "morse" not in study.curves:
-        return _na(quantity, paper)
-    data = select_point(study.curves["morse"], study.at("morse"))
-    parts, maxima = [], {}
-    for method in data["deconvolution"].to_numpy():
-        residual = np.abs(data["residual"].sel(deconvolution=method).to_numpy())
-        per_amplitude = np.nanmax(residual, axis=-1)
-        i = int(np.nanargmax(per_amplitude))
-        maxima[str(method)] = float(per_amplitude[i])
-        amplitude = float(data["amplitude"][i])
-        parts.append(
-            f"{_label(str(method))} {_force(per_amplitude[i])} (A = {_length(amplitude)})"
-        )
-    note = "the paper's 109 pN is the SJ residual at 137 pm"
-    if MATRIX in maxima and maxima[MATRIX] < 0.9 * max(maxima.values()):
-        note += "; the matrix method's largest residual among the marked curves is smaller"
-    return Row(quantity, paper, "; ".join(parts), note)
-
-
-def _far_residual(
-    study: _Study, law: str, quantity: str, paper: str, z_from: float, bound: float | None
-) -> Row:
-    if law not in study.curves:
-        return _na(quantity, paper)
-    data = select_point(study.curves[law], study.at(law))
-    far = data["residual"].sel(z=slice(z_from, None)).to_numpy()
-    largest = float(np.nanmax(np.abs(far)))
-    f_min = abs(float(np.nanmin(data["force_model"].to_numpy())))
-    text = f"max |ΔF| = {_force(largest)} for z > {_length(z_from)} (all marked curves)"
-    if bound is not None:
-        return Row(quantity, paper, text, _agree(largest < bound))
-    return Row(
-        quantity,
-        paper,
-        text,
-        _agree(largest < 0.01 * f_min, f"agrees ({_percent(largest / f_min)} of |F_min|)"),
-    )
-
-
-def _morse_force_minimum(study: _Study) -> Row:
-    quantity = "Morse ΔF_min largest (SJ), position deviation"
-    paper = "53 pN near A = 123 pm (see note); up to 9 grid steps (SJ), 1 (matrix)"
-    cube = study.cube("morse", SJ)
-    if cube is None:
-        return _na(quantity, paper)
-    amplitudes, delta_f = _series(cube, "delta_f_min", SJ)
-    i = int(np.nanargmax(delta_f))
-    f_min = abs(float(cube["force_min_model"]))
-    step = _grid_step(cube)
-    steps = {}
-    for method in cube["deconvolution"].to_numpy():
-        _, delta_z = _series(cube, "delta_z_min", str(method))
-        steps[str(method)] = round(float(np.nanmax(np.abs(delta_z))) / step)
-    step_text = ", ".join(
-        f"{_steps(n)} = {_length(n * step)} ({_label(m)})" for m, n in steps.items()
-    )
-    text = (
-        f"{_force(delta_f[i])} at A = {_length(amplitudes[i])} "
-        f"({_percent(delta_f[i] / f_min)} of |F_min|); {step_text}"
-    )
-    notes = []
-    if abs(delta_f[i] - 53e-12) <= 1.5e-12:
-        notes.append("ΔF_min agrees")
-    else:
-        notes.append(
-            f"ΔF_min differs: {_force(delta_f[i])} = {_percent(delta_f[i] / f_min)} of "
-            f"{_force(f_min)} matches the paper's '7 %' but not its '53 pN', which was most "
-            "likely read off its figure (docs/physics.md §5)"
-        )
-    if not _near(amplitudes[i], 123e-12, cube):
-        notes.append("position of the largest ΔF_min differs")
-    if steps.get(SJ) == 9 and steps.get(MATRIX, 1) == 1:
-        notes.append(f"steps agree (9 d = {_length(9 * step)}; the paper writes 9 pm)")
-    else:
-        notes.append("position deviation differs")
-    return Row(quantity, paper, text, "; ".join(notes))
-
-
-def _morse_matrix_force_minimum(study: _Study) -> list[Row]:
-    cube = study.cube("morse", MATRIX)
-    rows = []
-    quantity, paper = "Morse ΔF_min largest (matrix)", "up to 53 pN (both methods), at small A"
-    if cube is None:
-        return [_na(quantity, paper), _na("Morse matrix: |ΔF_min| for A > 110 pm", "< 3 pN")]
-    amplitudes, delta_f = _series(cube, "delta_f_min", MATRIX)
-    f_min = abs(float(cube["force_min_model"]))
-    i = int(np.nanargmax(np.abs(delta_f)))
-    rows.append(
-        Row(
-            quantity,
-            paper,
-            f"{_force(delta_f[i])} at A = {_length(amplitudes[i])} "
-            f"({_percent(abs(delta_f[i]) / f_min)} of |F_min|)",
-            _agree(
-                abs(abs(delta_f[i]) - 53e-12) <= 1.5e-12,
-                "agrees",
-                "differs like the SJ value (same ≈ 7 %, see the row above)"
-                if abs(abs(delta_f[i]) / f_min - 0.07) <= 0.005
-                else "differs",
-            ),
-        )
-    )
-    quantity, paper = "Morse matrix: |ΔF_min| for A > 110 pm", "< 3 pN"
-    large = amplitudes > 110e-12
-    if not large.any():
-        rows.append(_na(quantity, paper))
-        return rows
-    largest = float(np.nanmax(np.abs(delta_f[large])))
-    above = np.abs(delta_f) >= 3e-12
-    last = int(np.flatnonzero(above)[-1]) if above.any() else -1
-    text = f"≤ {_force(largest)}"
-    if largest >= 3e-12 and last + 1 < amplitudes.size:
-        text += f"; < 3 pN from A = {_length(amplitudes[last + 1])} on"
-    rows.append(
-        Row(
-            quantity,
-            paper,
-            text,
-            _agree(largest < 3e-12, "agrees", "differs: a few spikes above 110 pm exceed 3 pN"),
-        )
-    )
-    return rows
-
-
-def _sign_row(study: _Study, law: str, quantity: str, paper: str) -> Row:
-    cube = study.cube(law)
-    if cube is None:
-        return _na(quantity, paper)
-    parts, ok = [], True
-    for method in cube["deconvolution"].to_numpy():
-        _, delta_f = _series(cube, "delta_f_min", str(method))
-        fraction = float(np.mean(delta_f[np.isfinite(delta_f)] > 0))
-        ok &= fraction > 0.5
-        parts.append(f"{_label(str(method))} {_percent(fraction)}")
-    return Row(quantity, paper, "ΔF_min > 0 for " + ", ".join(parts) + " of A", _agree(ok))
-
-
-def _lj_sj_extrema(study: _Study) -> Row:
-    quantity, paper = "LJ SJ: CoD minima / maximum", "23 pm and 122 pm / 58 pm; R² ≥ 0.993"
-    cube = study.cube("lennard_jones", SJ)
-    if cube is None:
-        return _na(quantity, paper)
-    amplitudes, cod = _series(cube, "cod", SJ)
-    minima, maxima = _extrema(cod)
-    low = float(np.nanmin(cube["cod"].to_numpy()))
-    best = int(maxima[np.argmax(cod[maxima])]) if maxima.size else int(np.nanargmax(cod))
-    text = (
-        " and ".join(f"{_length(amplitudes[i])} (R² = {_cod(cod[i])})" for i in minima)
-        + f" / {_length(amplitudes[best])} (R² = {_cod(cod[best], 5)}); "
-        + f"lowest R² (both methods) {_cod(low)}"
-    )
-    ok = (
-        minima.size == 2
-        and _near(amplitudes[minima[0]], 23e-12, cube)
-        and _near(amplitudes[minima[1]], 122e-12, cube)
-        and _near(amplitudes[best], 58e-12, cube)
-        and low >= 0.993
-    )
-    return Row(quantity, paper, text, _agree(ok))
-
-
-def _cod_at(
-    study: _Study,
-    law: str,
-    method: str,
-    quantity: str,
-    paper: str,
-    nominal: Sequence[float],
-    expected: Sequence[float],
-    *,
-    pair: bool = False,
-) -> Row:
-    """CoD of ``method`` at the study amplitudes nearest to ``nominal``, against the paper's
-    ``expected`` values to the paper's digits (``1`` stands for "about 1": within 5e-4).
-
-    With ``pair`` the amplitudes are shown and must be distinct grid points (the 12.8 /
-    12.9 pm pairs: a contrast between neighbouring amplitudes the study must resolve).
-    """
-    cube = study.cube(law, method)
-    if cube is None:
-        return _na(quantity, paper)
-    values = [_at_amplitude(cube, "cod", method, a) for a in nominal]
-    if any(v is None for v in values):
-        return _na(quantity, paper)
-    ok = all(
-        abs(v - e) <= (5e-4 if e == 1.0 else 10 ** -_decimals(e))
-        for v, e in zip(values, expected, strict=True)
-    )
-    if not pair:
-        text = " / ".join(_cod(v, 5) for v in values)
-        return Row(quantity, paper, text, _agree(ok, "agrees (to the paper's digits)"))
-    amplitudes = [float(cube["amplitude"].sel(amplitude=a, method="nearest")) for a in nominal]
-    if len(set(amplitudes)) < len(amplitudes):
-        return _na(quantity, paper)
-    text = " / ".join(
+def _value_at(study: _Study, claim: Claim) -> Result:
+    found = _values_at(study, claim, "cod")
+    if found is None:
+        return None
+    cube, indices, values = found
+    ok = all(_to_digits(v, p) for v, p in zip(values, claim.values, strict=True))
+    note = _agree(ok, claim.agree, claim.differ)
+    if len(claim.at) < 2 or max(claim.at) / min(claim.at) > 1.05:
+        return " / ".join(_cod(v, 5) for v in values), note
+    # neighbouring amplitudes (12.8 / 12.9 pm): a contrast the amplitude grid must resolve
+    if len(set(indices)) < len(indices):
+        return None
+    amplitudes = cube["amplitude"].to_numpy()[indices]
+    return " / ".join(
         f"{_cod(v)} (A = {_length(a)})" for v, a in zip(values, amplitudes, strict=True)
-    )
-    return Row(quantity, paper, text, _agree(ok, "agrees (to the paper's digits)"))
+    ), note
 
 
-def _lj_large_amplitude(study: _Study) -> Row:
-    quantity = "LJ matrix: CoD at large A"
-    paper = "does not converge to 1"
-    cube = study.cube("lennard_jones", MATRIX)
-    if cube is None:
-        return _na(quantity, paper)
-    amplitudes, cod = _series(cube, "cod", MATRIX)
-    large = amplitudes > 100e-12
+def _sign_at(study: _Study, claim: Claim) -> Result:
+    found = _values_at(study, claim, "delta_f_min")
+    if found is None:
+        return None
+    value = found[2][0]
+    return _force(value), _agree(np.sign(value) == np.sign(claim.values[0]), claim.agree)
+
+
+def _cod_large_amplitude(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    amplitudes, cod = _series(cube, "cod", methods[0])
+    large = amplitudes > claim.at[0]
     if not large.any():
-        return _na(quantity, paper)
-    low, high = float(np.nanmin(cod[large])), float(np.nanmax(cod[large]))
-    return Row(
-        quantity,
-        paper,
-        f"R² = {_cod(low, 5)}{DASH}{_cod(high, 5)} for A > 100 pm",
-        _agree(high < 0.9999, "agrees (saturates below 1)"),
+        return None
+    low = float(cod[extremum(cod, "min", large)])
+    high = float(cod[extremum(cod, "max", large)])
+    if claim.bound is None:  # converges to 1
+        return (
+            f"R² ≥ {_cod(low, 5)}; 1 {MINUS} R² = {1 - cod[-1]:.1e} at {_length(amplitudes[-1])}",
+            _agree(low > 0.9995, claim.agree, claim.differ),
+        )
+    return (
+        f"R² = {_cod(low, 5)}{DASH}{_cod(high, 5)} for A > {_length(claim.at[0])}",
+        _agree(high < claim.bound, claim.agree, claim.differ),
     )
 
 
-def _lj_force_minimum(study: _Study) -> Row:
-    quantity = "LJ ΔF_min largest"
-    paper = "293 pN (matrix), 259 pN (SJ, near A = 21 pm); 7 % and 6 % of 4.25 nN"
-    cube = study.cube("lennard_jones")
-    if cube is None:
-        return _na(quantity, paper)
-    f_min = abs(float(cube["force_min_model"]))
+def _residual_at(study: _Study, claim: Claim) -> Result:
+    data = study.curve(claim.law)
+    methods = study.methods(claim, data) if data is not None else None
+    if not methods or "amplitude_nominal" not in data.coords:
+        return None
+    residual = np.abs(data["residual"].sel(deconvolution=methods[0]).to_numpy())
+    nominal = data["amplitude_nominal"].to_numpy()
     parts, ok = [], True
-    expected = {MATRIX: (293e-12, None), SJ: (259e-12, 21e-12)}
-    for method in cube["deconvolution"].to_numpy():
-        method = str(method)
-        amplitudes, delta_f = _series(cube, "delta_f_min", method)
-        i = int(np.nanargmax(np.abs(delta_f)))
-        parts.append(
-            f"{_label(method)} {_force(delta_f[i])} at A = {_length(amplitudes[i])} "
-            f"({_percent(abs(delta_f[i]) / f_min)})"
+    for mark, paper in zip(claim.at, claim.values, strict=True):
+        hits = np.flatnonzero(np.isclose(nominal, mark, rtol=1e-6, atol=0.0))
+        if not hits.size:
+            return None
+        amplitude = float(data["amplitude"][hits[0]])
+        if abs(amplitude / mark - 1.0) > AMPLITUDE_MATCH:
+            return None
+        value = float(np.nanmax(residual[hits[0]]))
+        ok &= abs(value / paper - 1.0) <= claim.tolerance
+        parts.append(f"{_force(value)} (A = {_length(amplitude)})")
+    return " / ".join(parts), _agree(ok, claim.agree, claim.differ)
+
+
+def _residual_largest(study: _Study, claim: Claim) -> Result:
+    data = study.curve(claim.law)
+    methods = study.methods(claim, data) if data is not None else None
+    if not methods:
+        return None
+    parts, largest = [], {}
+    for method in methods:
+        per_amplitude = np.nanmax(
+            np.abs(data["residual"].sel(deconvolution=method).to_numpy()), axis=-1
         )
-        if method in expected:
-            value, where = expected[method]
-            ok &= abs(abs(delta_f[i]) - value) <= 0.02 * value
-            if where is not None:
-                ok &= _near(amplitudes[i], where, cube)
-    return Row(quantity, paper, "; ".join(parts), _agree(ok, "agrees (within 2 %)"))
+        i = extremum(per_amplitude)
+        largest[method] = float(per_amplitude[i])
+        amplitude = float(data["amplitude"][i])
+        parts.append(f"{short_label(method)} {_force(largest[method])} (A = {_length(amplitude)})")
+    note = claim.agree
+    top = max(largest, key=largest.__getitem__)
+    smaller = [m for m in methods if largest[m] < 0.9 * largest[top]]
+    if smaller:
+        names = " and ".join(label(m) for m in smaller)
+        note += f"; the largest residual of the {names} method among the marked curves is smaller"
+    return "; ".join(parts), note
 
 
-def _lj_second_minimum_sign(study: _Study) -> Row:
-    quantity = "LJ SJ: ΔF_min at the second CoD minimum (A = 120 pm)"
-    paper = "negative"
-    cube = study.cube("lennard_jones", SJ)
+def _residual_far(study: _Study, claim: Claim) -> Result:
+    data = study.curve(claim.law)
+    methods = study.methods(claim, data) if data is not None else None
+    if not methods:
+        return None
+    z_from = claim.at[0]
+    far = data["residual"].sel(deconvolution=methods, z=slice(z_from, None)).to_numpy()
+    largest = float(np.nanmax(np.abs(far)))
+    text = f"max |ΔF| = {_force(largest)} for z > {_length(z_from)} (all marked curves)"
+    if claim.bound is not None:
+        return text, _agree(largest < claim.bound, claim.agree, claim.differ)
+    f_min = abs(float(np.nanmin(data["force_model"].to_numpy())))
+    agree = f"agrees ({_percent(largest / f_min)} of |F_min|)"
+    return text, _agree(largest < claim.tolerance * f_min, agree, claim.differ)
+
+
+def _force_minimum_largest(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    f_min = _f_min(cube)
+    parts, ok, first = [], True, None
+    for n, method in enumerate(methods):
+        amplitudes, delta_f = _series(cube, "delta_f_min", method)
+        i = extremum(delta_f, "abs")
+        value = abs(float(delta_f[i]))
+        first = first or {"value": _force(value), "percent": _percent(value / f_min)}
+        parts.append(
+            f"{short_label(method)} {_force(delta_f[i])} at A = {_length(amplitudes[i])} "
+            f"({_percent(value / f_min)} of |F_min|)"
+        )
+        if n < len(claim.values):
+            ok &= abs(value - claim.values[n]) <= claim.tolerance * claim.values[n]
+        if n < len(claim.at) and claim.at[n]:
+            ok &= _near(amplitudes[i], claim.at[n], cube)
+    # the paper's relative error (bound) may hold where its absolute number does not
+    like = claim.bound is not None and abs(value / f_min - claim.bound) <= 0.005
+    differ = claim.differ.format(**first, f_min=_force(f_min)) if like else "differs"
+    return "; ".join(parts), _agree(ok, claim.agree, differ)
+
+
+def _force_minimum_bound(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    amplitudes, delta_f = _series(cube, "delta_f_min", methods[0])
+    large = amplitudes > claim.at[0]
+    if not large.any():
+        return None
+    bound = float(claim.bound)
+    largest = abs(float(delta_f[extremum(delta_f, "abs", large)]))
+    text = f"≤ {_force(largest)}"
+    above = np.flatnonzero(np.abs(delta_f) >= bound)
+    last = int(above[-1]) if above.size else -1
+    if largest >= bound and last + 1 < amplitudes.size:
+        text += f"; < {bound * 1e12:g} pN from A = {_length(amplitudes[last + 1])} on"
+    return text, _agree(largest < bound, claim.agree, claim.differ)
+
+
+def _sign_fraction(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
+    methods = study.methods(claim, cube) if cube is not None else None
+    if not methods:
+        return None
+    fractions = {m: sign_fraction(_series(cube, "delta_f_min", m)[1]) for m in methods}
+    text = ", ".join(f"{short_label(m)} {_percent(f)}" for m, f in fractions.items())
+    ok = all(f > claim.bound for f in fractions.values())
+    return f"ΔF_min > 0 for {text} of A", _agree(ok, claim.agree, claim.differ)
+
+
+def _position_steps(study: _Study, claim: Claim) -> Result:
+    cube = study.cube(claim.law)
     if cube is None:
-        return _na(quantity, paper)
-    value = _at_amplitude(cube, "delta_f_min", SJ, 120e-12)
-    if value is None:
-        return _na(quantity, paper)
-    return Row(quantity, paper, _force(value), _agree(value < 0))
+        return None
+    present = [str(m) for m in cube["deconvolution"].to_numpy()]
+    stated = {m: n for m, n in claim.grid_steps if m in present}
+    if not stated:
+        return None
+    step = float(cube["grid_step"])
+    steps = {m: grid_steps(_series(cube, "delta_z_min", m)[1], step) for m in stated}
+    text = ", ".join(
+        f"{short_label(m)} {_steps(n)} = {_length(n * step)}" for m, n in steps.items()
+    )
+    ok = all(steps[m] == stated[m] for m in steps)
+    return f"{text} (d = {_length(step)})", _agree(ok, "grid steps agree", "grid steps differ")
 
 
-def _lj_position(study: _Study) -> Row:
-    quantity = "LJ Δz_Fmin largest"
-    paper = "none (matrix), ≤ 1 grid step (SJ)"
-    cube = study.cube("lennard_jones")
-    if cube is None:
-        return _na(quantity, paper)
-    step = _grid_step(cube)
-    steps = {}
-    for method in cube["deconvolution"].to_numpy():
-        _, delta_z = _series(cube, "delta_z_min", str(method))
-        steps[str(method)] = round(float(np.nanmax(np.abs(delta_z))) / step)
-    text = ", ".join(f"{_label(m)} {_steps(n)}" for m, n in steps.items())
-    ok = steps.get(MATRIX, 0) == 0 and steps.get(SJ, 0) <= 1
-    return Row(quantity, paper, text + f" (d = {_length(step)})", _agree(ok))
-
-
-def _spikes(study: _Study) -> Row:
-    quantity = "Matrix CoD spikes (Fig. 8)"
-    paper = "sharp drop of R² at A/d → n + 0.5"
+def _spikes(study: _Study, claim: Claim) -> Result:
+    method, limit = claim.methods[0], claim.at[0]
     parts, ok, found, unresolved = [], True, False, False
-    for law in ("morse", "lennard_jones"):
-        cube = study.cube(law, MATRIX)
-        if cube is None:
+    for law in _laws(study.cubes):
+        cube = study.cube(law)
+        if method not in cube["deconvolution"].to_numpy():
             continue
         found = True
-        _, cod = _series(cube, "cod", MATRIX)
+        name = _LAW_SHORT.get(law, law)
+        _, cod = _series(cube, "cod", method)
         ratio = cube["a_over_d"].to_numpy()
-        minima, _ = find_peaks(-np.nan_to_num(cod, nan=1.0), prominence=1e-5)
-        minima = minima[ratio[minima] < 30.0]
+        minima, _ = local_extrema(np.nan_to_num(cod, nan=1.0), prominence=1e-5)
+        minima = minima[ratio[minima] < limit]
         if minima.size == 0:
-            parts.append(f"{law}: no spikes resolved at A/d < 30")
+            parts.append(f"{name}: no spikes resolved at A/d < {limit:g}")
             unresolved = True
             continue
-        step = ratio[minima] * (np.exp(_log_step(cube)) - 1.0)  # A/d spacing of the grid
+        spacing = ratio[minima] * (np.exp(_log_step(cube)) - 1.0)  # A/d step of the grid
         distance = np.abs(np.mod(ratio[minima], 1.0) - 0.5)  # to the nearest n + 0.5
-        within = int(np.count_nonzero(distance <= step + 1e-9))
+        within = int(np.count_nonzero(distance <= spacing + 1e-9))
         ok &= within == minima.size
-        if float(np.median(step)) > 0.25:
+        if float(np.median(spacing)) > 0.25:
             parts.append(
-                f"{_LAW_NAME.get(law, law)}: not resolved (the amplitude grid steps A/d by "
-                f"{_range(step, 2)} there)"
+                f"{name}: not resolved (the amplitude grid steps A/d by "
+                f"{_range(spacing, 2)} there)"
             )
             unresolved = True
             continue
         parts.append(
-            f"{_LAW_NAME.get(law, law)}: {within} of {minima.size} spike minima at A/d < 30 lie "
-            "within one amplitude step of n + 0.5 "
-            f"(A/d mod 1 = {_range(np.mod(ratio[minima], 1.0), 2)})"
+            f"{name}: {within} of {minima.size} spike minima at A/d < {limit:g} lie within one "
+            f"amplitude step of n + 0.5 (A/d mod 1 = {_range(np.mod(ratio[minima], 1.0), 2)})"
         )
     if not found:
-        return _na(quantity, paper)
+        return None
     if unresolved:
-        return Row(quantity, paper, "; ".join(parts), "not resolved on this amplitude grid")
-    return Row(quantity, paper, "; ".join(parts), _agree(ok))
+        return "; ".join(parts), "not resolved on this amplitude grid"
+    return "; ".join(parts), _agree(ok, claim.agree, claim.differ)
 
 
-def _kappa_rows(study: _Study) -> list[Row]:
-    quantity, paper = "Morse, all κ: SJ worst / best", "κA ≈ 0.59 / κA ≈ 1.5"
-    rise_quantity, rise_paper = "Morse, all κ: SJ quality for large κA", "rises again for κA > 7"
-    cube = study.cube("morse", SJ)
-    if cube is None:
-        return [_na(quantity, paper), _na(rise_quantity, rise_paper)]
-    cube = select_point(
-        study.cubes["morse"],
-        {k: v for k, v in study.at("morse").items() if k != "kappa"},
-        keep=("kappa",),
-    )
+@dataclass(frozen=True)
+class _KappaScan:
+    """Extrema of the SJ CoD against κA, one entry per κ that has them."""
+
+    kappas: np.ndarray
+    worst: list[float]
+    best: list[float]
+    second: list[float]
+    tail: list[tuple[float, bool, float]]  # (κ, rises monotonically, R² at the largest A)
+
+
+def _kappa_scan(study: _Study, claim: Claim) -> _KappaScan | None:
+    cube = study.cube(claim.law, keep=("kappa",))
+    if cube is None or study.methods(claim, cube) is None:
+        return None
     if "kappa" not in cube.dims or cube.sizes["kappa"] < 2:
-        return [_na(quantity, paper), _na(rise_quantity, rise_paper)]
+        return None
     amplitudes = cube["amplitude"].to_numpy()
-    worst, best, rises, second = [], [], [], []
-    for kappa in cube["kappa"].to_numpy():
-        cod = cube["cod"].sel(deconvolution=SJ, kappa=kappa).to_numpy()
+    scan = _KappaScan(cube["kappa"].to_numpy(), [], [], [], [])
+    for kappa in scan.kappas:
+        cod = cube["cod"].sel(deconvolution=claim.methods[0], kappa=kappa).to_numpy()
         scaled = kappa * amplitudes
-        minima, maxima = _extrema(cod)
+        minima, maxima = local_extrema(cod)
         if minima.size == 0:
             continue
-        i = int(minima[np.argmin(cod[minima])])
-        worst.append(float(scaled[i]))
+        i = int(minima[extremum(cod[minima], "min")])
+        scan.worst.append(float(scaled[i]))
         later = maxima[maxima > i]
         if later.size:
-            j = int(later[0])
-            best.append(float(scaled[j]))
-            after = minima[minima > j]
+            scan.best.append(float(scaled[later[0]]))
+            after = minima[minima > later[0]]
             if after.size:
-                second.append(float(scaled[after[0]]))
-        tail = scaled > 7.0
+                scan.second.append(float(scaled[after[0]]))
+        tail = scaled > (claim.at[0] if claim.at else 7.0)
         if np.count_nonzero(tail) >= 2:
-            rises.append((float(kappa), bool(np.all(np.diff(cod[tail]) > -1e-7)), cod[tail][-1]))
-    count = cube.sizes["kappa"]
-    if not worst or not best:
-        return [
-            Row(quantity, paper, "no SJ extrema found", "differs"),
-            _na(rise_quantity, rise_paper),
-        ]
-    ok = all(abs(x / 0.59 - 1) <= 0.1 for x in worst) and all(
-        abs(x / 1.5 - 1) <= 0.1 for x in best
+            rises = bool(np.all(np.diff(cod[tail]) > -1e-7))
+            scan.tail.append((float(kappa), rises, float(cod[tail][-1])))
+    return scan
+
+
+def _kappa_extrema(study: _Study, claim: Claim) -> Result:
+    scan = _kappa_scan(study, claim)
+    if scan is None:
+        return None
+    if not scan.worst or not scan.best:
+        return "no SJ extrema found", claim.differ
+    worst, best = claim.values
+    ok = all(abs(x / worst - 1) <= claim.tolerance for x in scan.worst) and all(
+        abs(x / best - 1) <= claim.tolerance for x in scan.best
     )
-    rows = [
-        Row(
-            quantity,
-            paper,
-            f"κA = {_range(worst)} / {_range(best)} ({count} κ from "
-            f"{_kappa(cube['kappa'].min().item())} to {_kappa(cube['kappa'].max().item())})",
-            _agree(ok, "agrees (within 10 %)"),
-        )
-    ]
-    if not rises:
-        rows.append(
-            Row(
-                rise_quantity,
-                rise_paper,
-                "n/a (no κ of this study reaches κA > 7)",
-                "",
-            )
-        )
-        return rows
+    return (
+        f"κA = {_range(scan.worst)} / {_range(scan.best)} ({scan.kappas.size} κ from "
+        f"{_kappa(scan.kappas.min())} to {_kappa(scan.kappas.max())})",
+        _agree(ok, claim.agree, claim.differ),
+    )
+
+
+def _kappa_rise(study: _Study, claim: Claim) -> Result:
+    scan = _kappa_scan(study, claim)
+    if scan is None:
+        return None
+    if not scan.tail:
+        return f"n/a (no κ of this study reaches κA > {claim.at[0]:g})", ""
     text = "; ".join(
         f"κ = {_kappa(k)}: {'rises' if up else 'does not rise'} (R² = {_cod(last, 5)} "
         "at the largest A)"
-        for k, up, last in rises
+        for k, up, last in scan.tail
     )
-    note = _agree(all(up for _, up, _ in rises))
-    if second:
+    note = _agree(all(up for _, up, _ in scan.tail), claim.agree, claim.differ)
+    if scan.second:
         note += (
             "; the rise already starts after a second, shallow minimum at "
-            f"κA ≈ {_range(second, 2)}"
+            f"κA ≈ {_range(scan.second, 2)}"
         )
-    rows.append(Row(rise_quantity, rise_paper, text, note))
-    return rows
+    return text, note
 
 
-def _t_sj_row() -> Row:
+def _t_sj(study: _Study, claim: Claim) -> Result:
     x = np.geomspace(1e-3, 1e3, 60001)
     error = np.sqrt(sqre(x))
-    i = int(np.argmax(error))
-    return Row(
-        "T_SJ approximation",
-        "largest relative error about 5 %",
+    i = extremum(error)
+    ok = abs(error[i] / claim.values[0] - 1.0) <= claim.tolerance
+    return (
         f"{_percent(error[i])} at x = {_sig(x[i], 2)} (√SqRE over 10⁻³ ≤ x ≤ 10³)",
-        _agree(abs(error[i] - 0.05) <= 0.005, "agrees"),
+        _agree(ok, claim.agree, claim.differ),
     )
 
 
-def _worst_force_minimum(study: _Study) -> Row:
-    quantity = "Largest force-minimum error, relative (conclusion)"
-    paper = "7 % for both methods in the worst case"
+def _force_minimum_relative(study: _Study, claim: Claim) -> Result:
     parts, values = [], []
-    for law, name in (("morse", "Morse"), ("lennard_jones", "LJ")):
+    for law in _laws(study.cubes):
         cube = study.cube(law)
-        if cube is None:
-            continue
-        f_min = abs(float(cube["force_min_model"]))
-        for method in cube["deconvolution"].to_numpy():
-            _, delta_f = _series(cube, "delta_f_min", str(method))
-            value = float(np.nanmax(np.abs(delta_f))) / f_min
+        for method in study.methods(claim, cube) or []:
+            delta_f = _series(cube, "delta_f_min", method)[1]
+            value = abs(float(delta_f[extremum(delta_f, "abs")])) / _f_min(cube)
             values.append(value)
-            parts.append(f"{name} {_label(str(method))} {_percent(value)}")
+            parts.append(f"{_LAW_SHORT.get(law, law)} {short_label(method)} {_percent(value)}")
     if not parts:
-        return _na(quantity, paper)
-    return Row(quantity, paper, ", ".join(parts), _agree(abs(max(values) - 0.07) <= 0.005))
+        return None
+    paper = claim.values[0]
+    ok = abs(max(values) - paper) <= claim.tolerance * paper
+    return ", ".join(parts), _agree(ok, claim.agree, claim.differ)
+
+
+#: The evaluators that :attr:`Claim.checks` names.
+EVALUATORS: dict[str, Callable[[_Study, Claim], Result]] = {
+    "model_minimum": _model_minimum,
+    "cod_extrema": _cod_extrema,
+    "lowest_cod": _lowest_cod,
+    "value_at": _value_at,
+    "sign_at": _sign_at,
+    "cod_large_amplitude": _cod_large_amplitude,
+    "residual_at": _residual_at,
+    "residual_largest": _residual_largest,
+    "residual_far": _residual_far,
+    "force_minimum_largest": _force_minimum_largest,
+    "force_minimum_bound": _force_minimum_bound,
+    "sign_fraction": _sign_fraction,
+    "position_steps": _position_steps,
+    "spikes": _spikes,
+    "kappa_extrema": _kappa_extrema,
+    "kappa_rise": _kappa_rise,
+    "t_sj": _t_sj,
+    "force_minimum_relative": _force_minimum_relative,
+}
+
+
+def _evaluate(study: _Study, claim: Claim) -> Row:
+    results = [EVALUATORS[check](study, claim) for check in claim.checks]
+    if any(r is None for r in results):
+        return Row(claim.quantity, claim.paper, NOT_IN_STUDY, "")
+    text = "; ".join(r[0] for r in results)
+    note = "; ".join(r[1] for r in results if r[1])
+    return Row(claim.quantity, claim.paper, text, note)
 
 
 def comparison_rows(
-    cubes: Mapping[str, xr.Dataset], curves: Mapping[str, xr.Dataset], config: Mapping[str, Any]
+    cubes: Mapping[str, xr.Dataset],
+    curves: Mapping[str, xr.Dataset],
+    views: Mapping[str, Any],
+    claims: Sequence[Claim] = CLAIMS,
 ) -> list[Row]:
-    """Every row of the comparison table, computed from the cubes and curves.
+    """One row per claim of the paper, computed from the cubes and curves.
 
     Parameters
     ----------
     cubes, curves : mapping of str to xarray.Dataset
         Metric cubes and curves at the marked amplitudes, by force-law name (SI units).
-    config : mapping
-        Study configuration (``figures.<law>.at`` selects the parameter point).
+    views : mapping
+        The ``figures`` section of the configuration: per law ``at`` selects the point.
+    claims : sequence of Claim, optional
+        The claims to evaluate (default: all of :data:`~fmdecon.welker2012.facts.CLAIMS`).
 
     Returns
     -------
     list of Row
     """
-    study = _Study(cubes, curves, config)
-    rows = [
-        _model_minimum(
-            study, "morse", "Morse F_min, z_min", f"{MINUS}790 pN at 398 pm", -790e-12, 398e-12
-        ),
-        _model_minimum(
-            study,
-            "lennard_jones",
-            "LJ F_min, z_min",
-            f"{MINUS}4.25 nN at 261 pm",
-            -4.25e-9,
-            261e-12,
-        ),
-        *_morse_sj_extrema(study),
-        _lowest_cod(
-            study, "morse", "Morse: lowest R² over all A", "R² > 0.990 (both methods)", 0.990
-        ),
-        _cod_at(
-            study,
-            "morse",
-            MATRIX,
-            "Morse matrix: CoD at 12.8 pm / 12.9 pm",
-            "≈ 1 / 0.995",
-            (12.8e-12, 12.9e-12),
-            (1.0, 0.995),
-            pair=True,
-        ),
-        _cod_at(
-            study,
-            "morse",
-            SJ,
-            "Morse SJ: CoD at 137 pm / 352 pm (Fig. 3c, d)",
-            "0.990 / ≈ 1",
-            (137e-12, 352e-12),
-            (0.990, 1.0),
-        ),
-        _cod_at(
-            study,
-            "morse",
-            MATRIX,
-            "Morse matrix: CoD at 352 pm (Fig. 3d)",
-            "≈ 1",
-            (352e-12,),
-            (1.0,),
-        ),
-        _matrix_large_amplitude(study),
-        _residual_maxima(
-            study,
-            "morse",
-            "Fig. 3: max |ΔF| of SJ at 137 pm / 352 pm",
-            "109 pN / 13 pN",
-            ((137e-12, 109e-12), (352e-12, 13e-12)),
-        ),
-        _residual_all_methods(study),
-        _far_residual(study, "morse", "Fig. 3: |ΔF| for z > 1.5 nm", "< 1 pN", 1.5e-9, 1e-12),
-        _morse_force_minimum(study),
-        *_morse_matrix_force_minimum(study),
-        _sign_row(study, "morse", "Morse ΔF_min sign", "positive for most A (both methods)"),
-        _lj_sj_extrema(study),
-        _cod_at(
-            study,
-            "lennard_jones",
-            MATRIX,
-            "LJ matrix: CoD at 11.7 pm / 12.0 pm",
-            "0.9996 / 0.996",
-            (11.7e-12, 12.0e-12),
-            (0.9996, 0.996),
-            pair=True,
-        ),
-        _cod_at(
-            study,
-            "lennard_jones",
-            SJ,
-            "LJ SJ: CoD at 23 pm / 58.3 pm (Fig. 6c, d)",
-            "0.994 / ≈ 1",
-            (23e-12, 58.3e-12),
-            (0.994, 1.0),
-        ),
-        _lj_large_amplitude(study),
-        _residual_maxima(
-            study,
-            "lennard_jones",
-            "Fig. 6: max |ΔF| of SJ at 23 pm / 58.3 pm",
-            "460 pN / 78 pN",
-            ((23e-12, 460e-12), (58.3e-12, 78e-12)),
-        ),
-        _far_residual(
-            study,
-            "lennard_jones",
-            "Fig. 6: |ΔF| for z > 0.55 nm",
-            "significant deviations only below 0.55 nm",
-            0.55e-9,
-            None,
-        ),
-        _lj_force_minimum(study),
-        _lj_second_minimum_sign(study),
-        _sign_row(study, "lennard_jones", "LJ ΔF_min sign", "positive for most A (matrix)"),
-        _lj_position(study),
-        _spikes(study),
-        *_kappa_rows(study),
-        _t_sj_row(),
-        _worst_force_minimum(study),
+    study = _Study(cubes, curves, views)
+    return [_evaluate(study, claim) for claim in claims]
+
+
+# ---------------------------------------------------------------------------------------------
+# beyond the paper
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The worst amplitudes of one method and law (the "Beyond the paper" table).
+
+    Attributes
+    ----------
+    law, method : str
+        Force law and method names.
+    cod : float
+        Lowest R² over all amplitudes.
+    cod_amplitude : float
+        Where it occurs [m].
+    delta_f_min : float
+        ΔF_min [N] of largest magnitude over all amplitudes.
+    delta_f_amplitude : float
+        Where it occurs [m].
+    """
+
+    law: str
+    method: str
+    cod: float
+    cod_amplitude: float
+    delta_f_min: float
+    delta_f_amplitude: float
+
+
+def worst_cases(cubes: Mapping[str, xr.Dataset], views: Mapping[str, Any]) -> list[WorstCase]:
+    """Lowest R² and largest |ΔF_min| of every method of every cube, and where they occur.
+
+    Parameters
+    ----------
+    cubes : mapping of str to xarray.Dataset
+        Metric cubes by law.
+    views : mapping
+        The ``figures`` section of the configuration (``at`` selects the parameter point).
+
+    Returns
+    -------
+    list of WorstCase
+        By law (cube order), then method (cube order). Methods that never give a finite
+        value are left out.
+    """
+    study = _Study(cubes, {}, views)
+    cases = []
+    for law in _laws(cubes):
+        cube = study.cube(law)
+        for method in (str(m) for m in cube["deconvolution"].to_numpy()):
+            amplitudes, cod = _series(cube, "cod", method)
+            delta_f = _series(cube, "delta_f_min", method)[1]
+            if not (np.isfinite(cod).any() and np.isfinite(delta_f).any()):
+                continue
+            i, j = extremum(cod, "min"), extremum(delta_f, "abs")
+            cases.append(
+                WorstCase(
+                    law,
+                    method,
+                    float(cod[i]),
+                    float(amplitudes[i]),
+                    float(delta_f[j]),
+                    float(amplitudes[j]),
+                )
+            )
+    return cases
+
+
+def _beyond(cubes: Mapping[str, xr.Dataset], views: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "**Beyond the paper**: every method of the cubes, at the parameter point above; the "
+        "lowest R² and the largest |ΔF_min| over all amplitudes, and where they occur.",
+        "",
+        "| law | method | lowest R² | at A | largest \\|ΔF_min\\| | at A |",
+        "|---|---|---|---|---|---|",
     ]
-    return rows
+    for case in worst_cases(cubes, views):
+        cells = (
+            LAW_LABEL.get(case.law, case.law),
+            label(case.method),
+            _cod(case.cod, 5),
+            _length(case.cod_amplitude),
+            _force(case.delta_f_min),
+            _length(case.delta_f_amplitude),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# the table
 
 
 def _header(cubes: Mapping[str, xr.Dataset], config: Mapping[str, Any]) -> list[str]:
@@ -894,7 +862,7 @@ def _header(cubes: Mapping[str, xr.Dataset], config: Mapping[str, Any]) -> list[
         lines.append(f"Single-point rows use the Morse law at κ = {_kappa(at['kappa'])}.")
     differences = []
     for law, cube in cubes.items():
-        for name, value in PAPER_SETUP.items():
+        for name, value in SETUP.items():
             if name not in cube.coords or (name == "kappa" and law != "morse"):
                 continue
             values = np.atleast_1d(cube[name].to_numpy()).astype(float)
@@ -902,10 +870,8 @@ def _header(cubes: Mapping[str, xr.Dataset], config: Mapping[str, Any]) -> list[
                 shown = ", ".join(_sig(v, 4) for v in values)
                 differences.append(f"{name} = {shown} (paper {_sig(value, 4)})")
         amplitudes = cube["amplitude"].to_numpy()
-        if amplitudes.size != _PAPER_AMPLITUDES["count"]:
-            differences.append(
-                f"{amplitudes.size} amplitudes (paper {_PAPER_AMPLITUDES['count']})"
-            )
+        if amplitudes.size != AMPLITUDES["count"]:
+            differences.append(f"{amplitudes.size} amplitudes (paper {AMPLITUDES['count']})")
     if differences:
         unique = list(dict.fromkeys(differences))
         lines.append(
@@ -919,7 +885,7 @@ def _header(cubes: Mapping[str, xr.Dataset], config: Mapping[str, Any]) -> list[
 def paper_comparison(
     cubes: Mapping[str, xr.Dataset], curves: Mapping[str, xr.Dataset], config: Mapping[str, Any]
 ) -> str:
-    """The comparison with the paper's numbers as a Markdown table.
+    """The comparison with the paper's numbers as Markdown: the claims, then beyond the paper.
 
     Parameters
     ----------
@@ -928,19 +894,22 @@ def paper_comparison(
     curves : mapping of str to xarray.Dataset
         Curves at the marked amplitudes by law (:func:`fmdecon.study.selected_curves`).
     config : mapping
-        The study configuration.
+        The study configuration (its name, and its ``figures`` section).
 
     Returns
     -------
     str
-        A header naming the study and the fmdecon version and commit, then a table with the
-        columns quantity | paper | this pipeline | agreement/note. Forces are shown in pN or
-        nN, lengths and amplitudes in pm.
+        A header naming the study and the fmdecon version and commit; a table with the
+        columns quantity | paper | this pipeline | agreement/note, one row per claim of
+        :data:`~fmdecon.welker2012.facts.CLAIMS`; and the "Beyond the paper" table of
+        :func:`worst_cases`. Forces are shown in pN or nN, lengths and amplitudes in pm.
     """
+    views = config.get("figures", {}) or {}
     lines = [*_header(cubes, config), ""]
     lines.append("| quantity | paper | this pipeline | agreement/note |")
     lines.append("|---|---|---|---|")
-    for row in comparison_rows(cubes, curves, config):
+    for row in comparison_rows(cubes, curves, views):
         cells = [c.replace("|", "\\|") for c in (row.quantity, row.paper, row.pipeline, row.note)]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _beyond(cubes, views)
     return "\n".join(lines) + "\n"

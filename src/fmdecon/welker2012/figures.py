@@ -1,22 +1,27 @@
-"""The figures of Welker, Illek & Giessibl (2012), drawn from the metric cubes and curves.
+"""The figures of Welker, Illek & Giessibl (2012), and the study's further figures, drawn from
+the metric cubes and curves.
 
-Every figure is a function ``figN(cubes, curves, config) -> matplotlib.figure.Figure`` of the
-merged metric cubes (:func:`fmdecon.study.merge`) and the curves at the marked amplitudes
-(:func:`fmdecon.study.selected_curves`), both keyed by force-law name, and the validated study
-configuration. Figures only plot what the cubes hold: no force law is evaluated here (the one
-exception, Fig. 9c, plots the pure function :func:`fmdecon.sqre`).
+Every figure is drawn by one of a few generic bodies ``body(cubes, curves, views, law) ->
+matplotlib.figure.Figure`` from the merged metric cubes (:func:`fmdecon.study.merge`) and the
+curves at the marked amplitudes (:func:`fmdecon.study.selected_curves`), both keyed by force-law
+name, and ``views``, the ``figures`` section of the study configuration (per law ``at``: the
+swept parameter values shown; ``marked_amplitudes``). :data:`FIGURES` says which body draws
+which figure for which law. Figures only plot what the cubes hold (the grid step is the cube's
+``grid_step`` coordinate, the marks of Figs 3 and 6 the curves' ``amplitude_nominal``); no
+force law is evaluated here (the one exception, Fig. 9c, plots the pure function
+:func:`fmdecon.sqre`). Figs 2-9 reproduce the paper and show only its methods
+(``Method.published``); Figs 10 and 11 show every method of the cubes. Labels and line styles
+come from the method registry :data:`fmdecon.methods.METHODS`.
 
-Data are SI inside; axes show pm, nm, pN or nN. The figures use the object-oriented API
-(:class:`matplotlib.figure.Figure`), so nothing touches pyplot's global state.
-
-:data:`FIGURES` maps each output stem to its :class:`FigureSpec`; :func:`available` lists the
-stems a configuration can make and :func:`render` writes one figure as PNG and PDF.
+Data are SI inside; axes show pm, nm, pN or nN. Figures are :class:`matplotlib.figure.Figure`
+objects drawn on the Agg canvas under ``rc_context``: nothing touches pyplot's global state.
+:func:`available` lists the stems a configuration can make; :func:`render` writes one figure as
+PNG and PDF, :func:`render_all` several in one process.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,29 +31,25 @@ import matplotlib as mpl
 import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from fmdecon.methods import METHODS
 from fmdecon.methods.sader_jarvis import sqre
 from fmdecon.study.config import as_list
+from fmdecon.study.cube import nearest_amplitude, select_point, write_atomic
+from fmdecon.welker2012.facts import (
+    KAPPA_A,
+    LAW_LABEL,
+    emphasised,
+    is_matrix_family,
+    label,
+    published,
+    short_label,
+)
 
-__all__ = [
-    "FIGURES",
-    "METHOD_STYLE",
-    "FigureSpec",
-    "available",
-    "fig2",
-    "fig3",
-    "fig4",
-    "fig5",
-    "fig6",
-    "fig7",
-    "fig8",
-    "fig9",
-    "marked_amplitudes",
-    "render",
-    "select_point",
-]
+__all__ = ["FIGURES", "RC", "FigureSpec", "available", "draw", "render", "render_all"]
 
 PM = 1e12  # m -> pm
 NM = 1e9  # m -> nm
@@ -75,145 +76,38 @@ RC: dict[str, Any] = {
     "legend.frameon": False,
     "axes.formatter.useoffset": False,
     "mathtext.default": "regular",
+    "pdf.compression": 6,
 }
-
-#: Line style and label of each deconvolution method; unknown methods get the colour cycle.
-METHOD_STYLE: dict[str, dict[str, Any]] = {
-    "sader_jarvis": {"label": "Sader\u2013Jarvis", "color": "C0", "linestyle": "-", "lw": 1.1},
-    "matrix": {"label": "matrix", "color": "C3", "linestyle": "-", "lw": 0.8},
-}
-METHOD_SHORT = {"sader_jarvis": "SJ", "matrix": "matrix"}
-
-LAW_LABEL = {"morse": "Morse", "lennard_jones": "Lennard-Jones"}
 
 #: z range [m] of the force-curve panels (Figs 3 and 6).
 Z_WINDOW = {"morse": (0.2e-9, 1.5e-9), "lennard_jones": (0.2e-9, 0.8e-9)}
 
-#: The method whose R^2 the paper quotes for each marked amplitude (captions of Figs 3, 6),
-#: keyed by law and nominal amplitude [pm]; other marks fall back to the lowest R^2.
-PAPER_EMPHASIS: dict[tuple[str, float], tuple[str, ...]] = {
-    ("morse", 12.8): ("matrix",),
-    ("morse", 12.9): ("matrix",),
-    ("morse", 137.0): ("sader_jarvis",),
-    ("morse", 352.0): ("sader_jarvis", "matrix"),
-    ("lennard_jones", 11.7): ("matrix",),
-    ("lennard_jones", 12.0): ("matrix",),
-    ("lennard_jones", 23.0): ("sader_jarvis",),
-    ("lennard_jones", 58.3): ("sader_jarvis",),
-}
-
-#: Dimensions that are not parameters of the study point.
-_DATA_DIMS = ("deconvolution", "amplitude", "z")
-
 Cubes = Mapping[str, xr.Dataset]
-FigureFunction = Callable[[Cubes, Cubes, Mapping[str, Any]], Figure]
+Views = Mapping[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------
-# selection helpers
+# selection and styling helpers
 
 
-def select_point(
-    data: xr.Dataset, at: Mapping[str, float] | None = None, keep: Sequence[str] = ()
-) -> xr.Dataset:
-    """Select one parameter point of a cube: the values ``at``, else the first value.
-
-    Parameters
-    ----------
-    data : xarray.Dataset
-        A metric cube or curves dataset; every dimension other than ``deconvolution``,
-        ``amplitude`` and ``z`` is a swept parameter (SI units).
-    at : mapping, optional
-        Parameter values to select (SI units, e.g. ``{"kappa": 4.25e9}`` [1/m]), matched with a
-        relative tolerance of 1e-9. Names that are not coordinates of ``data`` are ignored.
-    keep : sequence of str, optional
-        Swept dimensions to keep whole (e.g. ``("kappa",)`` for Fig. 9).
-
-    Returns
-    -------
-    xarray.Dataset
-        ``data`` with every other swept dimension reduced to a scalar coordinate.
-
-    Raises
-    ------
-    ValueError
-        If a value of ``at`` is not among the values of that parameter in ``data``.
-    """
-    at = dict(at or {})
-    for name, wanted in at.items():
-        if name in keep or name not in data.coords:
-            continue
-        values = np.atleast_1d(data[name].to_numpy()).astype(np.float64)
-        hits = np.flatnonzero(np.isclose(values, float(wanted), rtol=1e-9, atol=0.0))
-        if hits.size == 0:
-            raise ValueError(f"{name} = {wanted!r} is not a value of the cube: {values.tolist()}")
-        if name in data.dims:
-            data = data.isel({name: int(hits[0])})
-    for dim in list(data.dims):
-        if dim not in _DATA_DIMS and dim not in keep:
-            data = data.isel({dim: 0})
-    return data
+def _point(data: Cubes, law: str, views: Views, keep: Sequence[str] = ()) -> xr.Dataset:
+    if law not in data:
+        raise ValueError(f"this figure needs the {law} cube and curves; given: {sorted(data)}")
+    return select_point(data[law], (views.get(law) or {}).get("at") or {}, keep=keep)
 
 
-def _view(config: Mapping[str, Any], law: str) -> Mapping[str, Any]:
-    return config.get("figures", {}).get(law, {}) or {}
-
-
-def _point(cubes: Cubes, law: str, config: Mapping[str, Any]) -> xr.Dataset:
-    if law not in cubes:
-        raise ValueError(f"this figure needs the {law} metric cube; given: {sorted(cubes)}")
-    return select_point(cubes[law], _view(config, law).get("at", {}))
-
-
-def _point_curves(curves: Cubes, law: str, config: Mapping[str, Any]) -> xr.Dataset:
-    if law not in curves:
-        raise ValueError(f"this figure needs the {law} curves; given: {sorted(curves)}")
-    return select_point(curves[law], _view(config, law).get("at", {}))
-
-
-def marked_amplitudes(cube: xr.Dataset, config: Mapping[str, Any], law: str) -> np.ndarray:
-    """The cube amplitudes [m] nearest (in log) to ``figures.<law>.marked_amplitudes``.
-
-    Parameters
-    ----------
-    cube : xarray.Dataset
-        Metric cube with an ``amplitude`` dimension [m].
-    config : mapping
-        Study configuration.
-    law : str
-        Force-law name.
-
-    Returns
-    -------
-    numpy.ndarray
-        One amplitude [m] of the cube per marked amplitude, in config order.
-    """
-    nominal = np.asarray(_view(config, law).get("marked_amplitudes", []), dtype=np.float64)
-    log_amp = np.log(cube["amplitude"].to_numpy())
-    index = [int(np.argmin(np.abs(log_amp - math.log(a)))) for a in nominal]
-    return cube["amplitude"].to_numpy()[index]
-
-
-def _emphasis(law: str, nominal: float, cod: Mapping[str, float]) -> tuple[str, ...]:
-    key = (law, round(nominal * PM, 1))
-    methods = tuple(m for m in PAPER_EMPHASIS.get(key, ()) if m in cod)
-    if methods:
-        return methods
-    finite = {m: v for m, v in cod.items() if np.isfinite(v)}
-    return (min(finite, key=finite.__getitem__),) if finite else tuple(cod)[:1]
-
-
-def _methods(data: xr.Dataset) -> list[str]:
-    return [str(m) for m in data["deconvolution"].to_numpy()]
+def _methods(data: xr.Dataset, paper_only: bool = True) -> list[str]:
+    names = [str(m) for m in data["deconvolution"].to_numpy()]
+    return published(names) if paper_only else names
 
 
 def _style(method: str, index: int) -> dict[str, Any]:
-    default = {"label": method.replace("_", " "), "color": f"C{(index + 4) % 10}", "lw": 1.0}
-    return dict(METHOD_STYLE.get(method, default))
-
-
-def _label(method: str) -> str:
-    return str(METHOD_STYLE.get(method, {}).get("label", method.replace("_", " ")))
+    """Line properties and legend label of ``method`` (registry; colour cycle if unknown)."""
+    entry = METHODS.get(method)
+    style = dict(entry.style) if entry is not None and entry.style else {}
+    style.setdefault("color", f"C{(index + 4) % 10}")
+    style.setdefault("lw", 1.0)
+    return {**style, "label": label(method)}
 
 
 def _format_amplitude(amplitude: float) -> str:
@@ -232,10 +126,16 @@ def _kappa_label(kappa: float) -> str:
 
 
 def _law_label(data: xr.Dataset, law: str) -> str:
-    label = LAW_LABEL.get(law, law.replace("_", " "))
+    text = LAW_LABEL.get(law, law.replace("_", " "))
     if "kappa" in data.coords and data["kappa"].ndim == 0:
-        label += f" ({_kappa_label(float(data['kappa']))})"
-    return label
+        text += f" ({_kappa_label(float(data['kappa']))})"
+    return text
+
+
+def _laws(cubes: Cubes) -> list[str]:
+    return [law for law in LAW_LABEL if law in cubes] + [
+        law for law in cubes if law not in LAW_LABEL
+    ]
 
 
 def _panel_letter(ax: Axes, index: int) -> None:
@@ -256,27 +156,34 @@ def _amplitude_axis(ax: Axes, cube: xr.Dataset) -> None:
     ax.set_xlabel("amplitude A (pm)")
 
 
+def _new_figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
 # ---------------------------------------------------------------------------------------------
-# the figures (one function per figure of the paper, shared bodies for Morse and LJ)
+# the bodies: body(cubes, curves, views, law) -> Figure
 
 
-def _cod_figure(cubes: Cubes, config: Mapping[str, Any], law: str) -> Figure:
-    cube = _point(cubes, law, config)
+def _cod_figure(cubes: Cubes, curves: Cubes, views: Views, law: str) -> Figure:
+    """CoD R^2 versus amplitude A of the paper's methods, marked amplitudes numbered."""
+    cube = _point(cubes, law, views)
     amplitudes = cube["amplitude"].to_numpy()
-    figure = Figure(figsize=(SINGLE_COLUMN, 2.6), layout="constrained")
+    figure = _new_figure(SINGLE_COLUMN, 2.6)
     ax = figure.add_subplot()
     methods = _methods(cube)
     series = {}
     for i, method in enumerate(methods):
         series[method] = cube["cod"].sel(deconvolution=method).to_numpy()
         ax.plot(amplitudes * PM, series[method], **_style(method, i))
-    nominal = np.asarray(_view(config, law).get("marked_amplitudes", []), dtype=np.float64)
+    nominal = np.asarray((views.get(law) or {}).get("marked_amplitudes") or [], dtype=float)
     for number, (mark, amplitude) in enumerate(
-        zip(nominal, marked_amplitudes(cube, config, law), strict=True), start=1
+        zip(nominal, amplitudes[nearest_amplitude(amplitudes, nominal)], strict=True), start=1
     ):
         index = int(np.argmin(np.abs(amplitudes - amplitude)))
         cod_at = {m: float(series[m][index]) for m in methods}
-        method = _emphasis(law, float(mark), cod_at)[0]
+        method = emphasised(law, float(mark), cod_at)[0]
         y = cod_at[method]
         ax.plot(amplitude * PM, y, "o", mfc="none", mec="k", ms=5, mew=0.8, zorder=5)
         around = series[method][max(0, index - 5) : index + 6]
@@ -298,9 +205,10 @@ def _cod_figure(cubes: Cubes, config: Mapping[str, Any], law: str) -> Figure:
     return figure
 
 
-def _curves_figure(cubes: Cubes, curves: Cubes, config: Mapping[str, Any], law: str) -> Figure:
-    data = _point_curves(curves, law, config)
-    cube = _point(cubes, law, config) if law in cubes else None
+def _curves_figure(cubes: Cubes, curves: Cubes, views: Views, law: str) -> Figure:
+    """Model and deconvolved forces and residuals at each marked amplitude of the curves."""
+    data = _point(curves, law, views)
+    cube = _point(cubes, law, views) if law in cubes else None
     methods = _methods(data)
     z = data["z"].to_numpy()
     z_low, z_high = Z_WINDOW.get(law, (float(z[0]), float(z[-1])))
@@ -315,7 +223,7 @@ def _curves_figure(cubes: Cubes, curves: Cubes, config: Mapping[str, Any], law: 
     rows = max(1, math.ceil(n / 2))
     columns = 2 if n > 1 else 1
     width = DOUBLE_COLUMN if columns == 2 else SINGLE_COLUMN
-    figure = Figure(figsize=(width, 2.75 * rows), layout="constrained")
+    figure = _new_figure(width, 2.75 * rows)
     grid = figure.add_gridspec(rows, columns)
     nominal = data["amplitude_nominal"].to_numpy() if "amplitude_nominal" in data.coords else None
     for panel in range(rows * columns):
@@ -332,7 +240,7 @@ def _curves_figure(cubes: Cubes, curves: Cubes, config: Mapping[str, Any], law: 
         cod_at: dict[str, float] = {}
         for i, method in enumerate(methods):
             style = _style(method, i)
-            if method != "sader_jarvis":
+            if i > 0:  # the first method solid, the others dashed
                 style["linestyle"] = "--"
             force = data["force_deconvolved"].sel(deconvolution=method)[panel].to_numpy()
             residual = data["residual"].sel(deconvolution=method)[panel].to_numpy()
@@ -350,15 +258,15 @@ def _curves_figure(cubes: Cubes, curves: Cubes, config: Mapping[str, Any], law: 
         mark = float(nominal[panel]) if nominal is not None else amplitude
         title = f"({chr(ord('a') + panel)}) A = {_format_amplitude(amplitude)}"
         if cod_at:
-            emphasised = _emphasis(law, mark, cod_at)
-            if len(emphasised) > 1:
-                lowest = min(cod_at[m] for m in emphasised)
+            quoted = emphasised(law, mark, cod_at)
+            if len(quoted) > 1:
+                lowest = min(cod_at[m] for m in quoted)
                 title += f", $R^2$ ≥ {_format_cod(lowest)} (both)"
             else:
-                short = METHOD_SHORT.get(emphasised[0], emphasised[0])
-                title += f", $R^2$ = {_format_cod(cod_at[emphasised[0]])} ({short})"
+                short = short_label(quoted[0])
+                title += f", $R^2$ = {_format_cod(cod_at[quoted[0]])} ({short})"
             text = "\n".join(
-                f"$R^2_{{\\mathrm{{{METHOD_SHORT.get(m, m)}}}}}$ = {_format_cod(v)}"
+                f"$R^2_{{\\mathrm{{{short_label(m)}}}}}$ = {_format_cod(v)}"
                 for m, v in cod_at.items()
             )
             ax_force.text(
@@ -378,11 +286,12 @@ def _curves_figure(cubes: Cubes, curves: Cubes, config: Mapping[str, Any], law: 
     return figure
 
 
-def _force_minimum_figure(cubes: Cubes, config: Mapping[str, Any], law: str) -> Figure:
-    cube = _point(cubes, law, config)
+def _force_minimum_figure(cubes: Cubes, curves: Cubes, views: Views, law: str) -> Figure:
+    """(a) ΔF_min and (b) Δz_Fmin of the paper's methods versus amplitude."""
+    cube = _point(cubes, law, views)
     amplitudes = cube["amplitude"].to_numpy() * PM
-    step = float((cube["z_max"] - cube["z_min"]) / (cube["points"] - 1))
-    figure = Figure(figsize=(SINGLE_COLUMN, 4.2), layout="constrained")
+    step = float(cube["grid_step"])
+    figure = _new_figure(SINGLE_COLUMN, 4.2)
     ax_force, ax_position = figure.subplots(2, 1, sharex=True)
     for i, method in enumerate(_methods(cube)):
         style = _style(method, i)
@@ -411,244 +320,182 @@ def _force_minimum_figure(cubes: Cubes, config: Mapping[str, Any], law: str) -> 
     return figure
 
 
-def fig2(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 2: CoD R^2 versus amplitude A, Morse law, every method, marked amplitudes 1-4.
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law (SI units); ``cubes["morse"]`` is used at
-        ``figures.morse.at``.
-    config : mapping
-        Study configuration (``figures.morse.marked_amplitudes`` [m] are marked).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Amplitude axis logarithmic in pm.
-    """
-    with mpl.rc_context(RC):
-        return _cod_figure(cubes, config, "morse")
+def _spike_lines(ax: Axes, start: float, count: int = 10) -> None:
+    """Dotted lines at A/d = n + 1/2 over ``count`` units of A/d from ``start``."""
+    for n in np.arange(start, start + count):
+        ax.axvline(n + 0.5, color="0.4", lw=0.6, linestyle=":", zorder=0)
+    ax.set_xlim(start, start + count)
+    ax.set_xticks(np.arange(start, start + count + 0.1, 2.0))
 
 
-def fig3(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 3: model and deconvolved Morse forces and residuals at the marked amplitudes.
-
-    One panel per marked amplitude: force (pN) and residual ΔF (pN) versus z (nm); the title
-    gives the amplitude and R^2 of the method the paper discusses for it.
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes (for R^2) and curves by law (SI units).
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    with mpl.rc_context(RC):
-        return _curves_figure(cubes, curves, config, "morse")
-
-
-def fig4(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 4: deviation of the force minimum, (a) ΔF_min (pN) and (b) Δz_Fmin (pm), Morse.
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law (SI units).
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Amplitude axis logarithmic in pm; (b) also in grid steps d on the right.
-    """
-    with mpl.rc_context(RC):
-        return _force_minimum_figure(cubes, config, "morse")
+def _matrix_a_over_d_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
+    """Matrix-method CoD versus A/d for every law, with an inset at small A/d (Fig. 8)."""
+    figure = _new_figure(SINGLE_COLUMN, 2.8)
+    ax = figure.add_subplot()
+    inset = ax.inset_axes((0.43, 0.1, 0.54, 0.46))
+    series = []
+    ratio_low = math.inf
+    for i, law in enumerate(_laws(cubes)):
+        cube = _point(cubes, law, views)
+        if "matrix" not in _methods(cube):
+            continue
+        ratio = cube["a_over_d"].to_numpy()
+        cod = cube["cod"].sel(deconvolution="matrix").to_numpy()
+        style = {"color": f"C{i}", "lw": 0.8, "label": _law_label(cube, law)}
+        ax.plot(ratio, cod, **style)
+        inset.plot(ratio, cod, marker=".", ms=2.0, **style)
+        series.append(cod)
+        ratio_low = min(ratio_low, float(ratio.min()))
+    if not series:
+        raise ValueError("fig8 needs a cube with the matrix method")
+    ax.set_xscale("log")
+    ax.set_ylim(*_cod_limits(series))
+    ax.set_xlabel("A/d")
+    ax.set_ylabel("CoD $R^2$ (matrix method)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
+    _spike_lines(inset, max(1.0, math.floor(ratio_low)))
+    inset.tick_params(labelsize=7)
+    inset.set_ylim(*_cod_limits(series))
+    inset.set_title("dotted: A/d = n + ½", fontsize=7, pad=2)
+    return figure
 
 
-def fig5(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 5: CoD R^2 versus amplitude A for the Lennard-Jones law (as :func:`fig2`).
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law (SI units).
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    with mpl.rc_context(RC):
-        return _cod_figure(cubes, config, "lennard_jones")
-
-
-def fig6(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 6: Lennard-Jones forces and residuals at the marked amplitudes (as :func:`fig3`).
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law (SI units).
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Force in nN when the model force exceeds 2 nN in the window, residuals in pN.
-    """
-    with mpl.rc_context(RC):
-        return _curves_figure(cubes, curves, config, "lennard_jones")
-
-
-def fig7(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 7: deviation of the force minimum for the Lennard-Jones law (as :func:`fig4`).
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law (SI units).
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    with mpl.rc_context(RC):
-        return _force_minimum_figure(cubes, config, "lennard_jones")
-
-
-def fig8(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 8: matrix-method CoD versus A/d for every law, with an inset at small A/d.
-
-    The inset covers ten units of A/d from the integer part of the smallest A/d
-    (A/d = 10 to 20 in the paper's study); dotted lines mark A/d = n + 1/2.
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes (dimensionless ``a_over_d`` coordinate) and curves by law.
-    config : mapping
-        Study configuration.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    with mpl.rc_context(RC):
-        figure = Figure(figsize=(SINGLE_COLUMN, 2.8), layout="constrained")
-        ax = figure.add_subplot()
-        inset = ax.inset_axes((0.43, 0.1, 0.54, 0.46))
-        series = []
-        ratio_low = math.inf
-        order = [law for law in LAW_LABEL if law in cubes]
-        order += [law for law in cubes if law not in order]
-        for i, law in enumerate(order):
-            cube = _point(cubes, law, config)
-            if "matrix" not in _methods(cube):
-                continue
-            ratio = cube["a_over_d"].to_numpy()
-            cod = cube["cod"].sel(deconvolution="matrix").to_numpy()
-            style = {"color": f"C{i}", "lw": 0.8, "label": _law_label(cube, law)}
-            ax.plot(ratio, cod, **style)
-            inset.plot(ratio, cod, marker=".", ms=2.0, **style)
-            series.append(cod)
-            ratio_low = min(ratio_low, float(ratio.min()))
-        if not series:
-            raise ValueError("fig8 needs a cube with the matrix method")
+def _kappa_figure(cubes: Cubes, curves: Cubes, views: Views, law: str) -> Figure:
+    """Sader-Jarvis CoD for every κ versus (a) A and (b) κA; (c) SqRE(x) (Fig. 9)."""
+    cube = _point(cubes, law, views, keep=("kappa",))
+    if "kappa" not in cube.dims:
+        raise ValueError("fig9 needs a morse cube swept over kappa")
+    figure = _new_figure(DOUBLE_COLUMN, 2.5)
+    ax_a, ax_b, ax_c = figure.subplots(1, 3)
+    amplitudes = cube["amplitude"].to_numpy()
+    kappas = cube["kappa"].to_numpy()
+    colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, kappas.size))
+    series = []
+    for kappa, colour in zip(kappas, colours, strict=True):
+        cod = cube["cod"].sel(deconvolution="sader_jarvis", kappa=kappa).to_numpy()
+        series.append(cod)
+        ax_a.plot(amplitudes * PM, cod, color=colour, lw=0.9)
+        ax_b.plot(kappa * amplitudes, cod, color=colour, lw=0.9, label=_kappa_label(kappa))
+    limits = _cod_limits(series)
+    for ax in (ax_a, ax_b):
         ax.set_xscale("log")
-        ax.set_ylim(*_cod_limits(series))
-        ax.set_xlabel("A/d")
-        ax.set_ylabel("CoD $R^2$ (matrix method)")
-        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
-        start = max(1.0, math.floor(ratio_low))
-        for n in np.arange(start, start + 10.0):
-            inset.axvline(n + 0.5, color="0.4", lw=0.6, linestyle=":", zorder=0)
-        inset.set_xlim(start, start + 10.0)
-        inset.set_xticks(np.arange(start, start + 10.1, 2.0))
-        inset.tick_params(labelsize=7)
-        inset.set_ylim(*_cod_limits(series))
-        inset.set_title("dotted: A/d = n + ½", fontsize=7, pad=2)
-        return figure
+        ax.set_ylim(*limits)
+        ax.set_ylabel(f"CoD $R^2$ ({label('sader_jarvis')})")
+    ax_a.set_xlim(amplitudes.min() * PM, amplitudes.max() * PM)
+    ax_a.set_xlabel("amplitude A (pm)")
+    ax_b.set_xlim(kappas.min() * amplitudes.min(), kappas.max() * amplitudes.max())
+    ax_b.set_xlabel("κA")
+    for value in KAPPA_A:  # worst and best κA stated in the paper
+        ax_b.axvline(value, color="0.5", lw=0.6, linestyle=":", zorder=0)
+        ax_b.text(
+            value,
+            1.01,
+            f"{value:g}",
+            transform=ax_b.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="0.35",
+        )
+    figure.legend(loc="outside upper center", ncol=kappas.size, handlelength=1.5)
+    x = np.geomspace(1e-2, 1e2, 2001)
+    ax_c.plot(x, sqre(x), color="k", lw=0.9)
+    ax_c.set_xscale("log")
+    ax_c.set_yscale("log")
+    ax_c.set_xlim(x[0], x[-1])
+    ax_c.set_ylim(1e-8, 1e-2)
+    ax_c.set_xlabel("x")
+    ax_c.set_ylabel(r"SqRE$(x) = ((T_{SJ} - T)/T)^2$")
+    for index, ax in enumerate((ax_a, ax_b, ax_c)):
+        _panel_letter(ax, index)
+    return figure
 
 
-def fig9(cubes: Cubes, curves: Cubes, config: Mapping[str, Any]) -> Figure:
-    """Fig. 9: Sader-Jarvis CoD for every Morse κ versus (a) A and (b) κA; (c) SqRE(x).
-
-    Parameters
-    ----------
-    cubes, curves : mapping of str to xarray.Dataset
-        Metric cubes and curves by law; ``cubes["morse"]`` with a ``kappa`` dimension [1/m].
-    config : mapping
-        Study configuration (other swept parameters at ``figures.morse.at`` or first value).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        (c) shows :func:`fmdecon.sqre` for x from 1e-2 to 1e2 (both axes logarithmic).
-    """
-    with mpl.rc_context(RC):
-        if "morse" not in cubes:
-            raise ValueError(f"fig9 needs the morse metric cube; given: {sorted(cubes)}")
-        cube = select_point(cubes["morse"], _view(config, "morse").get("at", {}), keep=("kappa",))
-        if "kappa" not in cube.dims:
-            raise ValueError("fig9 needs a morse cube swept over kappa")
-        figure = Figure(figsize=(DOUBLE_COLUMN, 2.5), layout="constrained")
-        ax_a, ax_b, ax_c = figure.subplots(1, 3)
-        amplitudes = cube["amplitude"].to_numpy()
-        kappas = cube["kappa"].to_numpy()
-        colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.9, kappas.size))
+def _all_methods_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
+    """CoD(A) and |ΔF_min|(A) of every method of the cubes, one column per law (Fig. 10)."""
+    laws = _laws(cubes)
+    figure = _new_figure(DOUBLE_COLUMN, 4.6)
+    axes = np.asarray(figure.subplots(2, len(laws), sharex="col", squeeze=False))
+    for column, law in enumerate(laws):
+        cube = _point(cubes, law, views)
+        ax_cod, ax_force = axes[:, column]
         series = []
-        for kappa, colour in zip(kappas, colours, strict=True):
-            cod = cube["cod"].sel(deconvolution="sader_jarvis", kappa=kappa).to_numpy()
+        for i, method in enumerate(_methods(cube, paper_only=False)):
+            style = _style(method, i)
+            cod = cube["cod"].sel(deconvolution=method).to_numpy()
+            delta_f = np.abs(cube["delta_f_min"].sel(deconvolution=method).to_numpy())
             series.append(cod)
-            ax_a.plot(amplitudes * PM, cod, color=colour, lw=0.9)
-            ax_b.plot(kappa * amplitudes, cod, color=colour, lw=0.9, label=_kappa_label(kappa))
-        limits = _cod_limits(series)
-        for ax in (ax_a, ax_b):
-            ax.set_xscale("log")
-            ax.set_ylim(*limits)
-            ax.set_ylabel("CoD $R^2$ (Sader\u2013Jarvis)")
-        ax_a.set_xlim(amplitudes.min() * PM, amplitudes.max() * PM)
-        ax_a.set_xlabel("amplitude A (pm)")
-        ax_b.set_xlim(kappas.min() * amplitudes.min(), kappas.max() * amplitudes.max())
-        ax_b.set_xlabel("κA")
-        for value in (0.59, 1.5):  # worst and best κA stated in the paper
-            ax_b.axvline(value, color="0.5", lw=0.6, linestyle=":", zorder=0)
-            ax_b.text(
-                value,
-                1.01,
-                f"{value:g}",
-                transform=ax_b.get_xaxis_transform(),
-                ha="center",
-                va="bottom",
-                fontsize=7,
-                color="0.35",
-            )
-        figure.legend(loc="outside upper center", ncol=kappas.size, handlelength=1.5)
-        x = np.geomspace(1e-2, 1e2, 2001)
-        ax_c.plot(x, sqre(x), color="k", lw=0.9)
-        ax_c.set_xscale("log")
-        ax_c.set_yscale("log")
-        ax_c.set_xlim(x[0], x[-1])
-        ax_c.set_ylim(1e-8, 1e-2)
-        ax_c.set_xlabel("x")
-        ax_c.set_ylabel(r"SqRE$(x) = ((T_{SJ} - T)/T)^2$")
-        for index, ax in enumerate((ax_a, ax_b, ax_c)):
-            _panel_letter(ax, index)
-        return figure
+            ax_cod.plot(cube["amplitude"].to_numpy() * PM, cod, **style)
+            ax_force.plot(cube["amplitude"].to_numpy() * PM, delta_f * PN, **style)
+        ax_cod.set_ylim(*_cod_limits(series))
+        ax_cod.set_title(_law_label(cube, law))
+        ax_cod.set_ylabel("CoD $R^2$")
+        ax_force.set_yscale("log")
+        ax_force.set_ylabel(r"$|\Delta F_{\min}|$ (pN)")
+        _amplitude_axis(ax_force, cube)
+        ax_cod.tick_params(labelbottom=False)
+    for index, ax in enumerate(axes.T.ravel()):
+        _panel_letter(ax, index)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside upper center", ncol=len(labels))
+    return figure
+
+
+def _matrix_family_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
+    """CoD versus A/d of the matrix-family methods: one column per law, the second row zoomed
+    at small A/d with dotted lines at A/d = n + 1/2 (Fig. 11)."""
+    laws = _laws(cubes)
+    figure = _new_figure(DOUBLE_COLUMN, 4.6)
+    axes = np.asarray(figure.subplots(2, len(laws), squeeze=False))
+    for column, law in enumerate(laws):
+        cube = _point(cubes, law, views)
+        ax_all, ax_zoom = axes[:, column]
+        ratio = cube["a_over_d"].to_numpy()
+        series = []
+        for i, method in enumerate(_methods(cube, paper_only=False)):
+            if not is_matrix_family(method):
+                continue
+            style = _style(method, i)
+            cod = cube["cod"].sel(deconvolution=method).to_numpy()
+            series.append(cod)
+            ax_all.plot(ratio, cod, **style)
+            ax_zoom.plot(ratio, cod, marker=".", ms=2.0, **style)
+        if not series:
+            raise ValueError("fig11 needs a cube with a matrix-family method")
+        ax_all.set_xscale("log")
+        ax_all.set_xlim(ratio.min(), ratio.max())
+        ax_all.set_ylim(*_cod_limits(series))
+        ax_all.set_title(_law_label(cube, law))
+        start = max(1.0, math.floor(float(ratio.min())))
+        _spike_lines(ax_zoom, start)
+        shown = (ratio >= start) & (ratio <= start + 10.0)
+        ax_zoom.set_ylim(*_cod_limits([s[shown] for s in series]))
+        ax_zoom.set_title("zoom; dotted: A/d = n + ½", fontsize=7, loc="right")
+        for ax in (ax_all, ax_zoom):
+            ax.set_xlabel("A/d")
+            ax.set_ylabel("CoD $R^2$")
+    for index, ax in enumerate(axes.T.ravel()):
+        _panel_letter(ax, index)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside upper center", ncol=len(labels))
+    return figure
 
 
 # ---------------------------------------------------------------------------------------------
 # registry, availability, rendering
+
+Body = Callable[[Cubes, Cubes, Views, Any], Figure]
+
+#: The figure bodies by kind.
+BODIES: dict[str, Body] = {
+    "cod": _cod_figure,
+    "curves": _curves_figure,
+    "force_minimum": _force_minimum_figure,
+    "matrix_a_over_d": _matrix_a_over_d_figure,
+    "kappa": _kappa_figure,
+    "all_methods": _all_methods_figure,
+    "matrix_family": _matrix_family_figure,
+}
 
 
 @dataclass(frozen=True)
@@ -657,62 +504,77 @@ class FigureSpec:
 
     Attributes
     ----------
-    function : callable
-        ``function(cubes, curves, config) -> Figure``.
-    laws : tuple of str
-        Force laws that must be in the study (empty: any law).
-    methods : tuple of str
-        Deconvolution methods that must be in the study (empty: any method).
+    kind : str
+        Key of :data:`BODIES`: the body that draws it.
+    law : str or None
+        The force law it shows (None: every law of the cubes, at least one needed).
     title : str
-        One-line description.
+        One-line description (PDF title).
+    methods : tuple of str
+        Methods that must be in the study.
     marked : bool
-        Needs ``figures.<law>.marked_amplitudes`` for each law (curve figures).
+        Needs ``figures.<law>.marked_amplitudes`` (curve figures).
     swept : tuple of str
-        Parameters of ``laws`` that must have at least two values.
+        Parameters of ``law`` that must have at least two values.
+    min_methods : int
+        Least number of methods of the study that pass ``method_filter``.
+    method_filter : callable
+        Which methods count towards ``min_methods``.
     """
 
-    function: FigureFunction
-    laws: tuple[str, ...]
-    methods: tuple[str, ...]
+    kind: str
+    law: str | None
     title: str
+    methods: tuple[str, ...] = ()
     marked: bool = False
     swept: tuple[str, ...] = ()
+    min_methods: int = 1
+    method_filter: Callable[[str], bool] = bool
 
 
 #: Every figure by output stem.
 FIGURES: dict[str, FigureSpec] = {
-    "fig2_morse_cod": FigureSpec(fig2, ("morse",), (), "CoD versus amplitude, Morse law"),
+    "fig2_morse_cod": FigureSpec("cod", "morse", "CoD versus amplitude, Morse law"),
     "fig3_morse_curves": FigureSpec(
-        fig3, ("morse",), (), "Forces and residuals at the marked amplitudes, Morse", marked=True
+        "curves", "morse", "Forces and residuals at the marked amplitudes, Morse", marked=True
     ),
     "fig4_morse_force_minimum": FigureSpec(
-        fig4, ("morse",), (), "Deviation of the force minimum versus amplitude, Morse law"
+        "force_minimum", "morse", "Deviation of the force minimum versus amplitude, Morse law"
     ),
-    "fig5_lj_cod": FigureSpec(
-        fig5, ("lennard_jones",), (), "CoD versus amplitude, Lennard-Jones law"
-    ),
+    "fig5_lj_cod": FigureSpec("cod", "lennard_jones", "CoD versus amplitude, Lennard-Jones law"),
     "fig6_lj_curves": FigureSpec(
-        fig6,
-        ("lennard_jones",),
-        (),
+        "curves",
+        "lennard_jones",
         "Forces and residuals at the marked amplitudes, Lennard-Jones",
         marked=True,
     ),
     "fig7_lj_force_minimum": FigureSpec(
-        fig7,
-        ("lennard_jones",),
-        (),
+        "force_minimum",
+        "lennard_jones",
         "Deviation of the force minimum versus amplitude, Lennard-Jones law",
     ),
     "fig8_matrix_cod_vs_a_over_d": FigureSpec(
-        fig8, (), ("matrix",), "Matrix-method CoD versus A/d, spikes at A/d = n + 1/2"
+        "matrix_a_over_d",
+        None,
+        "Matrix-method CoD versus A/d, spikes at A/d = n + 1/2",
+        methods=("matrix",),
     ),
     "fig9_kappa_scaling": FigureSpec(
-        fig9,
-        ("morse",),
-        ("sader_jarvis",),
+        "kappa",
+        "morse",
         "Sader-Jarvis CoD for several κ versus A and κA, and SqRE of T_SJ",
+        methods=("sader_jarvis",),
         swept=("kappa",),
+    ),
+    "fig10_all_methods": FigureSpec(
+        "all_methods", None, "CoD and |ΔF_min| versus amplitude, every method", min_methods=2
+    ),
+    "fig11_matrix_family_cod_vs_a_over_d": FigureSpec(
+        "matrix_family",
+        None,
+        "CoD versus A/d of the matrix-family methods",
+        min_methods=2,
+        method_filter=is_matrix_family,
     ),
 }
 
@@ -731,48 +593,63 @@ def available(config: Mapping[str, Any]) -> list[str]:
     """
     laws = config.get("laws", {}) or {}
     methods = list(config.get("methods", []) or [])
+    views = config.get("figures", {}) or {}
     stems = []
     for stem, spec in FIGURES.items():
-        if not laws or not methods:
-            continue
-        if any(law not in laws for law in spec.laws):
+        needed = [spec.law] if spec.law else []
+        if not laws or any(law not in laws for law in needed):
             continue
         if any(method not in methods for method in spec.methods):
             continue
+        if sum(map(spec.method_filter, methods)) < spec.min_methods:
+            continue
         if spec.marked and not all(
-            _view(config, law).get("marked_amplitudes") for law in spec.laws
+            (views.get(law) or {}).get("marked_amplitudes") for law in needed
         ):
             continue
-        if any(
-            len(as_list(laws[law].get(name, []))) < 2 for law in spec.laws for name in spec.swept
-        ):
+        if any(len(as_list(laws[law].get(name, []))) < 2 for law in needed for name in spec.swept):
             continue
         stems.append(stem)
     return stems
 
 
-def _save(figure: Figure, path: Path, file_format: str, **options: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def draw(stem: str, cubes: Cubes, curves: Cubes, views: Views) -> Figure:
+    """Draw the figure ``stem`` (under :data:`RC`).
+
+    Parameters
+    ----------
+    stem : str
+        A key of :data:`FIGURES`.
+    cubes, curves : mapping of str to xarray.Dataset
+        Metric cubes and curves at the marked amplitudes, by law (SI units).
+    views : mapping
+        The ``figures`` section of the study configuration: per law ``at`` (swept parameter
+        values shown) and ``marked_amplitudes`` [m].
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``stem`` is not a registered figure, or the data lack what it needs.
+    """
     try:
-        figure.savefig(tmp, format=file_format, **options)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        spec = FIGURES[stem]
+    except KeyError:
+        raise ValueError(f"unknown figure {stem!r}; known: {', '.join(FIGURES)}") from None
+    with mpl.rc_context(RC):
+        return BODIES[spec.kind](cubes, curves, views, spec.law)
 
 
 def render(
-    stem: str,
-    cubes: Cubes,
-    curves: Cubes,
-    config: Mapping[str, Any],
-    png: str | Path,
-    pdf: str | Path,
+    stem: str, cubes: Cubes, curves: Cubes, views: Views, png: str | Path, pdf: str | Path
 ) -> None:
     """Draw the figure ``stem`` and write it as PNG (200 dpi) and PDF, atomically.
 
-    Each file is written to a temporary sibling and renamed, so an interrupted run leaves no
-    partial figure under the final name.
+    Each file is written with :func:`fmdecon.study.cube.write_atomic`, so an interrupted run
+    leaves no partial figure under the final name.
 
     Parameters
     ----------
@@ -780,8 +657,8 @@ def render(
         A key of :data:`FIGURES`.
     cubes, curves : mapping of str to xarray.Dataset
         Metric cubes and curves by law.
-    config : mapping
-        Study configuration.
+    views : mapping
+        The ``figures`` section of the study configuration.
     png, pdf : str or pathlib.Path
         Output files.
 
@@ -792,17 +669,40 @@ def render(
     """
     from fmdecon import __version__
 
-    try:
-        spec = FIGURES[stem]
-    except KeyError:
-        raise ValueError(f"unknown figure {stem!r}; known: {', '.join(FIGURES)}") from None
+    figure = draw(stem, cubes, curves, views)
     creator = f"fmdecon {__version__}"
     with mpl.rc_context(RC):
-        figure = spec.function(cubes, curves, config)
-        _save(figure, Path(png), "png", dpi=200, metadata={"Software": creator})
-        _save(
-            figure,
-            Path(pdf),
-            "pdf",
-            metadata={"Creator": creator, "Title": spec.title, "CreationDate": None},
+        write_atomic(
+            png,
+            lambda tmp: figure.savefig(tmp, format="png", dpi=200, metadata={"Software": creator}),
         )
+        pdf_metadata = {"Creator": creator, "Title": FIGURES[stem].title, "CreationDate": None}
+        write_atomic(pdf, lambda tmp: figure.savefig(tmp, format="pdf", metadata=pdf_metadata))
+
+
+def render_all(
+    stems: Sequence[str], cubes: Cubes, curves: Cubes, views: Views, outdir: str | Path
+) -> list[Path]:
+    """Render several figures in one process as ``outdir/<stem>.png`` and ``.pdf``.
+
+    Parameters
+    ----------
+    stems : sequence of str
+        Keys of :data:`FIGURES`.
+    cubes, curves, views
+        As for :func:`render`.
+    outdir : str or pathlib.Path
+        Output folder (created if needed).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, PNG and PDF per stem, in ``stems`` order.
+    """
+    outdir = Path(outdir)
+    written = []
+    for stem in stems:
+        png, pdf = outdir / f"{stem}.png", outdir / f"{stem}.pdf"
+        render(stem, cubes, curves, views, png, pdf)
+        written += [png, pdf]
+    return written
