@@ -18,7 +18,7 @@ include: "workflow/rules/common.smk"
 
 wildcard_constraints:
     law="|".join(LAWS),
-    point=r"p\d{4}",
+    group=r"g\d{4}",
     block=r"b\d{4}",
     figure="|".join(FIGURES) if FIGURES else "no_figures",
 

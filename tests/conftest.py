@@ -1,4 +1,5 @@
-"""Shared fixtures: the parameters of Welker, Illek & Giessibl (2012), docs/physics.md section 5."""
+"""Shared fixtures: the parameters of Welker, Illek & Giessibl (2012)
+(docs/physics.md section 5)."""
 
 import sys
 from pathlib import Path

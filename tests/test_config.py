@@ -38,7 +38,8 @@ def test_paper_config_is_the_paper_study():
     assert config["laws"]["morse"]["sigma"] == 0.235e-9
     assert config["laws"]["morse"]["bond_energy"] == 0.371e-18
     assert config["laws"]["lennard_jones"] == {"sigma": 0.235e-9, "bond_energy": 0.371e-18}
-    assert config["methods"] == ["sader_jarvis", "matrix"]
+    # the paper's two methods first, then the two beyond the paper (docs/physics.md section 6)
+    assert config["methods"] == ["sader_jarvis", "matrix", "matrix_resampled", "matrix_exact"]
 
 
 def test_defaults_are_filled():
@@ -47,7 +48,7 @@ def test_defaults_are_filled():
         config.pop(key, None)
     validated = validate_config(config)
     assert validated["methods"] == ["sader_jarvis", "matrix"]
-    assert validated["chunking"] == {"amplitudes_per_job": 500}
+    assert validated["chunking"] == {"amplitudes_per_job": 500, "points_per_job": 1}
     assert validated["curves"] == {"store_all": False}
     assert validated["baseline"] is None
     assert validated["diff"] == {"rtol": 1e-12, "atol": 0.0}
@@ -154,7 +155,40 @@ BAD = {
     "negative tolerance": (_set("diff", {"rtol": -1.0}), ["diff.rtol", "-1"]),
     "baseline not a path": (_set("baseline", 3), ["baseline", "3"]),
     "baseline missing": (_set("baseline", "/no/such/results"), ["baseline", "/no/such/results"]),
+    "points per job zero": (_set("chunking.points_per_job", 0), ["chunking.points_per_job", "0"]),
+    # plausibility: the message names the likely unit mistake, with plain numbers
+    "z_min in nm": (_set("grid.z_min", 0.23), ["grid.z_min = 0.23", "in nm? 0.23 nm = 2.3e-10 m"]),
+    "z_max in nm": (_set("grid.z_max", 5.0), ["grid.z_max = 5", "in nm? 5 nm = 5e-09 m"]),
+    "amplitude in pm": (_set("amplitudes.max", 1000.0), ["amplitudes.max = 1000", "in pm?"]),
+    "kappa in 1/nm": (
+        _set("laws.morse.kappa", [4.25, 8.0]),
+        ["laws.morse.kappa[0] = 4.25", "in 1/nm? 4.25 1/nm = 4.25e+09 1/m"],
+    ),
+    "sigma in nm": (_set("laws.morse.sigma", 0.235), ["laws.morse.sigma = 0.235", "in nm?"]),
+    "bond energy in aJ": (
+        _set("laws.lennard_jones.bond_energy", 0.371),
+        ["laws.lennard_jones.bond_energy = 0.371", "in aJ? 0.371 aJ = 3.71e-19 J"],
+    ),
+    "f0 in kHz": (
+        _set("sensor.f0", 32.768),
+        ["sensor.f0 = 32.768", "in kHz? 32.768 kHz = 32768 Hz"],
+    ),
+    "k far too large": (_set("sensor.k", 1.8e6), ["sensor.k = 1.8e+06", "in mN/m?"]),
+    "marked amplitude outside the sweep": (
+        _set("figures.morse.marked_amplitudes", [5.0e-9]),
+        ["figures.morse.marked_amplitudes[0] = 5e-09", "outside the swept amplitudes"],
+    ),
 }
+
+
+def test_messages_print_plain_numbers():
+    """No numpy reprs such as np.float64(2.3e-10) in any message."""
+    for change, _ in BAD.values():
+        config = copy.deepcopy(QUICK)
+        change(config)
+        with pytest.raises(ConfigError) as info:
+            validate_config(config)
+        assert "np." not in str(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("case", list(BAD))

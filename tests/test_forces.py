@@ -1,4 +1,5 @@
-"""Force laws and forward model: closed forms against adaptive quadrature (docs/physics.md section 1)."""
+"""Force laws and forward model: closed forms against adaptive quadrature
+(docs/physics.md section 1)."""
 
 import math
 

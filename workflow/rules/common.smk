@@ -1,12 +1,15 @@
-# Shared set-up: validate the config before any job, build the study, target lists.
+# Shared set-up: validate the config before any job, build the study, target lists and the
+# parameters of every rule (rule scripts read only their params and inputs).
 import json
 import sys
 from pathlib import Path
 
 from fmdecon.study.config import ConfigError, validate_config
-from fmdecon.welker2012.figures import available as available_figures
 from fmdecon.study.provenance import source_hash
-from fmdecon.study import Study
+from fmdecon.study.summary import study_summary
+from fmdecon.study.sweep import Study
+from fmdecon.welker2012.figures import FIGURES as FIGURE_SPECS
+from fmdecon.welker2012.figures import available as available_figures
 
 try:
     _validated = validate_config(config, source="config")
@@ -19,71 +22,62 @@ STUDY = Study(config)
 RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
 FIGURES = available_figures(config)
+FIGURE_TITLES = {stem: FIGURE_SPECS[stem].title for stem in FIGURES}
 # Snakemake reruns a job when its params change; the source hash of the library makes every
 # rule that uses fmdecon rerun when the library's code changes.
 LIBRARY = source_hash()
 CONDA_ENV = "../../envs/fmdecon.yaml"
+# what the figures and the comparison table show of each law (point, marked amplitudes)
+VIEWS = json.dumps(config["figures"], sort_keys=True)
+# what report captions say of the study (Jinja2 templates in workflow/report/)
+CAPTION = study_summary(config)
+# ... and, for the comparison table's header, the study's name
+TABLE = json.dumps({"study": config["study"], "figures": config["figures"]}, sort_keys=True)
 
 
-def chunk_names(law):
-    """(point, block) wildcard values of every chunk of a law."""
-    return [f"p{p:04d}_b{b:04d}" for p, b in STUDY.chunks(law)]
+def job_names(law):
+    """(group, block) wildcard values of every job of a law."""
+    return [f"g{g:04d}_b{b:04d}" for g, b in STUDY.jobs(law)]
 
 
 def chunk_files(wildcards):
     """Deconvolution outputs that make up the cube of one law."""
-    return [
-        f"{RESULTS}/deconvolve/{wildcards.law}/{name}.nc" for name in chunk_names(wildcards.law)
-    ]
+    return [f"{RESULTS}/deconvolve/{wildcards.law}/{name}.nc" for name in job_names(wildcards.law)]
 
 
-def law_setup(wildcards):
-    """Everything a chunk's numbers depend on, as JSON (a change reruns the chunk)."""
-    sweep = STUDY.laws[wildcards.law]
-    setup = {
-        "values": sweep.values,
-        "amplitudes": config["amplitudes"],
-        "methods": config["methods"],
-        "chunking": config["chunking"],
-        "store_all": config["curves"]["store_all"],
-    }
-    return json.dumps(setup, sort_keys=True)
+def _law_config(law):
+    """The validated config reduced to one law: what that law's numbers depend on."""
+    keys = ("study", "sensor", "grid", "amplitudes", "methods", "chunking", "curves")
+    return {key: config[key] for key in keys} | {"laws": {law: config["laws"][law]}}
 
 
-def curves_setup(wildcards):
-    """What the marked-amplitude curves depend on, as JSON."""
-    setup = json.loads(law_setup(wildcards))
-    setup["figures"] = config["figures"].get(wildcards.law, {})
-    return json.dumps(setup, sort_keys=True)
+def law_study(wildcards):
+    """Rule parameter: the study of one law as JSON (a change reruns its jobs)."""
+    return json.dumps(_law_config(wildcards.law), sort_keys=True)
 
 
-def study_setup(wildcards):
-    """The validated config as JSON, but for the baseline diff settings (figures and the
-    comparison table depend on all the rest)."""
-    setup = {key: value for key, value in config.items() if key not in ("baseline", "diff")}
-    return json.dumps(setup, sort_keys=True)
+def curves_study(wildcards):
+    """Rule parameter: the study of one law and what its curve figures show, as JSON."""
+    view = {wildcards.law: config["figures"].get(wildcards.law, {})}
+    return json.dumps(_law_config(wildcards.law) | {"figures": view}, sort_keys=True)
 
 
 def chunk_memory_mb(wildcards):
-    """Memory of one chunk job: its frequency-shift block plus interpreter overhead."""
+    """Memory of one chunk job: one point's frequency-shift block at a time plus the
+    interpreter."""
     sweep = STUDY.laws[wildcards.law]
-    point = sweep.point(int(wildcards.point[1:]))
-    values = STUDY.amplitudes_per_job * int(point["points"]) * (2 + len(STUDY.methods))
+    points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
+    values = STUDY.amplitudes_per_job * points * (2 + len(STUDY.methods))
     return 400 + values * 8 // 1_000_000
 
 
 def chunk_runtime_min(wildcards):
     """Generous wall-time estimate [min] of a chunk job (cluster schedulers need one)."""
-    point = STUDY.laws[wildcards.law].point(int(wildcards.point[1:]))
-    curves = STUDY.amplitudes_per_job * len(STUDY.methods)
-    seconds = 30 + curves * 5e-3 * int(point["points"]) / 5000
+    sweep = STUDY.laws[wildcards.law]
+    points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
+    curves = STUDY.amplitudes_per_job * STUDY.points_per_job * len(STUDY.methods)
+    seconds = 30 + curves * 5e-3 * points / 5000
     return max(5, int(seconds / 60 * 3) + 1)
-
-
-def figure_caption(wildcards):
-    """Caption of a figure for the HTML report (workflow/report/<figure>.rst)."""
-    path = Path(workflow.basedir) / "workflow" / "report" / f"{wildcards.figure}.rst"
-    return path.read_text(encoding="utf-8")
 
 
 def curve_files(wildcards=None):
@@ -98,6 +92,23 @@ def curve_files(wildcards=None):
 def cube_files(wildcards=None):
     """Metric cube of every law."""
     return [f"{RESULTS}/metrics/{law}.nc" for law in LAWS]
+
+
+def figure_outputs():
+    """Every figure as PNG (in the report, with its own caption) and PDF."""
+    outputs = []
+    for stem in FIGURES:
+        png = f"{RESULTS}/figures/{stem}.png"
+        caption = f"../report/{stem}.rst"
+        labels = {"figure": stem.split("_")[0], "shows": FIGURE_TITLES[stem]}
+        outputs.append(report(png, caption=caption, category="Figures", labels=labels))
+        outputs.append(f"{RESULTS}/figures/{stem}.pdf")
+    return outputs
+
+
+def output_folder(wildcards, output):
+    """Rule parameter: the folder of a rule's first output."""
+    return str(Path(output[0]).parent)
 
 
 def all_targets():

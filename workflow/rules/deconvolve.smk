@@ -3,14 +3,16 @@
 
 rule deconvolve:
     input:
-        f"{RESULTS}/simulate/{{law}}/{{point}}_{{block}}.nc",
+        f"{RESULTS}/simulate/{{law}}/{{group}}_{{block}}.nc",
     output:
-        f"{RESULTS}/deconvolve/{{law}}/{{point}}_{{block}}.nc",
+        f"{RESULTS}/deconvolve/{{law}}/{{group}}_{{block}}.nc",
     log:
-        f"{RESULTS}/logs/deconvolve/{{law}}/{{point}}_{{block}}.log",
+        f"{RESULTS}/logs/deconvolve/{{law}}/{{group}}_{{block}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/deconvolve/{{law}}/{{point}}_{{block}}.tsv"
+        f"{RESULTS}/benchmarks/deconvolve/{{law}}/{{group}}_{{block}}.tsv"
     retries: 2
+    group:
+        "chunk"
     conda:
         CONDA_ENV
     threads: 1
@@ -19,6 +21,6 @@ rule deconvolve:
         runtime=chunk_runtime_min,
     params:
         fmdecon=LIBRARY,
-        setup=law_setup,
+        study=law_study,
     script:
         "../scripts/deconvolve.py"

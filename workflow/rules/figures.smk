@@ -1,29 +1,30 @@
-# Figures 2-9 of Welker et al. (2012), PNG for the report and PDF for print.
+# The figures of the study (Welker et al. 2012, Figs 2-9, and the methods beyond the paper),
+# PNG for the report and PDF for print, rendered in one job (one interpreter start-up and one
+# matplotlib import for all of them).
 
 
-rule figure:
-    input:
-        cubes=cube_files,
-        curves=curve_files,
-    output:
-        png=report(
-            f"{RESULTS}/figures/{{figure}}.png",
-            caption="../report/figure.rst",
-            category="Figures",
-        ),
-        pdf=f"{RESULTS}/figures/{{figure}}.pdf",
-    log:
-        f"{RESULTS}/logs/figures/{{figure}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/figures/{{figure}}.tsv"
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        fmdecon=LIBRARY,
-        setup=study_setup,
-        caption=figure_caption,
-    script:
-        "../scripts/figure.py"
+if FIGURES:
+
+    rule figures:
+        input:
+            cubes=cube_files,
+            curves=curve_files,
+        output:
+            figure_outputs(),
+        log:
+            f"{RESULTS}/logs/figures.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/figures.tsv"
+        conda:
+            CONDA_ENV
+        resources:
+            mem_mb=1500,
+            runtime=10,
+        params:
+            fmdecon=LIBRARY,
+            views=VIEWS,
+            stems=FIGURES,
+            outdir=output_folder,
+            caption=CAPTION,
+        script:
+            "../scripts/figures.py"

@@ -17,7 +17,7 @@ rule merge_metrics:
         runtime=10,
     params:
         fmdecon=LIBRARY,
-        setup=law_setup,
+        study=law_study,
     script:
         "../scripts/merge_metrics.py"
 
@@ -36,6 +36,6 @@ rule curves:
         runtime=10,
     params:
         fmdecon=LIBRARY,
-        setup=curves_setup,
+        study=curves_study,
     script:
         "../scripts/curves.py"

@@ -10,9 +10,12 @@ rule paper_comparison:
             f"{RESULTS}/paper_comparison.md",
             caption="../report/paper_comparison.rst",
             category="Comparison with the paper",
+            labels={"table": "claims of Welker et al. (2012) and beyond"},
         ),
     log:
         f"{RESULTS}/logs/paper_comparison.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/paper_comparison.tsv"
     conda:
         CONDA_ENV
     resources:
@@ -20,6 +23,6 @@ rule paper_comparison:
         runtime=10,
     params:
         fmdecon=LIBRARY,
-        setup=study_setup,
+        table=TABLE,
     script:
         "../scripts/paper_comparison.py"

@@ -1,18 +1,20 @@
-# Exact frequency-shift curves of one chunk (law, parameter point, amplitude block).
+# Exact frequency-shift curves of one chunk (law, group of parameter points, amplitude block).
 
 
 rule simulate:
     output:
         (
-            f"{RESULTS}/simulate/{{law}}/{{point}}_{{block}}.nc"
+            f"{RESULTS}/simulate/{{law}}/{{group}}_{{block}}.nc"
             if config["curves"]["store_all"]
-            else temp(f"{RESULTS}/simulate/{{law}}/{{point}}_{{block}}.nc")
+            else temp(f"{RESULTS}/simulate/{{law}}/{{group}}_{{block}}.nc")
         ),
     log:
-        f"{RESULTS}/logs/simulate/{{law}}/{{point}}_{{block}}.log",
+        f"{RESULTS}/logs/simulate/{{law}}/{{group}}_{{block}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/simulate/{{law}}/{{point}}_{{block}}.tsv"
+        f"{RESULTS}/benchmarks/simulate/{{law}}/{{group}}_{{block}}.tsv"
     retries: 2
+    group:
+        "chunk"
     conda:
         CONDA_ENV
     threads: 1
@@ -21,6 +23,6 @@ rule simulate:
         runtime=chunk_runtime_min,
     params:
         fmdecon=LIBRARY,
-        setup=law_setup,
+        study=law_study,
     script:
         "../scripts/simulate.py"

@@ -1,11 +1,14 @@
 """Rule deconvolve: every method on every curve of a chunk, and the quality metrics."""
 
-from fmdecon.study import deconvolve_chunk, open_dataset, write_dataset
-from fmdecon.study.pipeline import job
+from fmdecon.study.compute import deconvolve_chunk
+from fmdecon.study.cube import open_groups, write_groups
+from fmdecon.study.pipeline import job, json_param
 
-with job(snakemake) as (config, provenance):
-    simulated = open_dataset(snakemake.input[0])
-    result = deconvolve_chunk(
-        simulated, config["methods"], keep_curves=config["curves"]["store_all"]
-    )
-    write_dataset(result, snakemake.output[0], provenance)
+with job(snakemake) as provenance:
+    setup = json_param(snakemake, "study")
+    methods, keep_curves = setup["methods"], setup["curves"]["store_all"]
+    chunk = {
+        name: deconvolve_chunk(simulated, methods, keep_curves=keep_curves)
+        for name, simulated in open_groups(snakemake.input[0]).items()
+    }
+    write_groups(chunk, snakemake.output[0], provenance)

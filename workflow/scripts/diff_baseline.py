@@ -1,12 +1,12 @@
 """Rule diff_baseline: compare this run's cubes with the baseline results directory."""
 
-import os
 from pathlib import Path
 
 from fmdecon.diff import diff_paths
+from fmdecon.study.cube import write_text
 from fmdecon.study.pipeline import job
 
-with job(snakemake) as (config, provenance):
+with job(snakemake):
     new = Path(snakemake.input.cubes[0]).parent.parent  # results/<study>: metrics/ and curves/
     report = diff_paths(
         Path(snakemake.params.baseline),
@@ -14,7 +14,4 @@ with job(snakemake) as (config, provenance):
         rtol=snakemake.params.rtol,
         atol=snakemake.params.atol,
     )
-    output = Path(snakemake.output[0])
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(report.to_markdown(), encoding="utf-8")
-    os.replace(tmp, output)
+    write_text(snakemake.output[0], report.to_markdown())

@@ -1,9 +1,11 @@
 """Rule merge_metrics: assemble the metric cube of one force law from its chunks."""
 
-from fmdecon.study import Study, merge, open_dataset, write_dataset
-from fmdecon.study.pipeline import job
+from fmdecon.study.compute import merge
+from fmdecon.study.cube import open_groups, write_dataset
+from fmdecon.study.pipeline import job, json_param
+from fmdecon.study.sweep import Study
 
-with job(snakemake) as (config, provenance):
-    chunks = [open_dataset(path) for path in snakemake.input]
-    cube = merge(Study(config), snakemake.wildcards.law, chunks)
+with job(snakemake) as provenance:
+    chunks = [point for path in snakemake.input for point in open_groups(path).values()]
+    cube = merge(Study(json_param(snakemake, "study")), snakemake.wildcards.law, chunks)
     write_dataset(cube, snakemake.output[0], provenance)

@@ -1,16 +1,13 @@
 """Rule paper_comparison: the paper's numbers beside this pipeline's, as a Markdown table."""
 
-import os
 from pathlib import Path
 
-from fmdecon.study import open_dataset
-from fmdecon.study.pipeline import job
+from fmdecon.study.cube import open_dataset, write_text
+from fmdecon.study.pipeline import job, json_param
 from fmdecon.welker2012.comparison import paper_comparison
 
-with job(snakemake) as (config, provenance):
+with job(snakemake, setup="table"):
     cubes = {Path(p).stem: open_dataset(p) for p in snakemake.input.cubes}
     curves = {Path(p).stem: open_dataset(p) for p in snakemake.input.curves}
-    output = Path(snakemake.output[0])
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(paper_comparison(cubes, curves, config), encoding="utf-8")
-    os.replace(tmp, output)
+    table = paper_comparison(cubes, curves, json_param(snakemake, "table"))
+    write_text(snakemake.output[0], table)

@@ -1,11 +1,12 @@
-"""Rule simulate: exact frequency-shift curves of one chunk."""
+"""Rule simulate: exact frequency-shift curves of one chunk (every point of a group)."""
 
-from fmdecon.study import Study, simulate, write_dataset
-from fmdecon.study.pipeline import job
+from fmdecon.study.compute import simulate_group
+from fmdecon.study.cube import write_groups
+from fmdecon.study.pipeline import job, json_param
+from fmdecon.study.sweep import Study
 
-with job(snakemake) as (config, provenance):
-    wildcards = snakemake.wildcards
-    dataset = simulate(
-        Study(config), wildcards.law, int(wildcards.point[1:]), int(wildcards.block[1:])
-    )
-    write_dataset(dataset, snakemake.output[0], provenance)
+with job(snakemake) as provenance:
+    study = Study(json_param(snakemake, "study"))
+    group, block = int(snakemake.wildcards.group[1:]), int(snakemake.wildcards.block[1:])
+    chunk = simulate_group(study, snakemake.wildcards.law, group, block)
+    write_groups(chunk, snakemake.output[0], provenance)

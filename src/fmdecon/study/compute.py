@@ -20,16 +20,27 @@ import xarray as xr
 from fmdecon.forces import FORCE_LAWS, force_law
 from fmdecon.methods import METHODS
 from fmdecon.metrics import cod, force_minimum_deviation
+from fmdecon.study.config import PERTURBED_METRICS
 from fmdecon.study.cube import annotate, grid_step
+from fmdecon.study.perturb import (
+    STATISTICS,
+    Perturbations,
+    batch_metrics,
+    noise,
+    reported,
+    statistics,
+)
 from fmdecon.study.sweep import Study
 
 __all__ = [
     "deconvolve_chunk",
+    "deconvolve_perturbed",
     "deconvolved_forces",
     "merge",
     "model_curves",
     "selected_curves",
     "simulate",
+    "simulate_group",
 ]
 
 METRICS = ("cod", "delta_f_min", "delta_z_min")
@@ -133,8 +144,16 @@ def simulate(study: Study, law: str, point: int, block: int) -> xr.Dataset:
     return annotate(dataset)
 
 
+def simulate_group(study: Study, law: str, group: int, block: int) -> dict[str, xr.Dataset]:
+    """:func:`simulate` for every point of a point group (one pipeline job), by point name."""
+    return {f"p{p:04d}": simulate(study, law, p, block) for p in study.group(law, group)}
+
+
 def deconvolve_chunk(
-    simulated: xr.Dataset, methods: Sequence[str], keep_curves: bool = False
+    simulated: xr.Dataset,
+    methods: Sequence[str],
+    keep_curves: bool = False,
+    perturbations: Perturbations | None = None,
 ) -> xr.Dataset:
     """Deconvolve every curve of a chunk with each method and compute the quality metrics.
 
@@ -145,7 +164,10 @@ def deconvolve_chunk(
     methods : sequence of str
         Registered method names.
     keep_curves : bool, optional
-        Also return the deconvolved forces and frequency shifts (large).
+        Also return the deconvolved forces and frequency shifts (large; not with
+        ``perturbations``).
+    perturbations : Perturbations, optional
+        Noise and calibration errors (:func:`deconvolve_perturbed`); None: the exact curves.
 
     Returns
     -------
@@ -154,6 +176,8 @@ def deconvolve_chunk(
         ``force_min_model`` and ``z_min_model``; with ``keep_curves`` also
         ``force_deconvolved(deconvolution, amplitude, z)`` and the inputs.
     """
+    if perturbations is not None:
+        return deconvolve_perturbed(simulated, methods, perturbations)
     z = simulated["z"].to_numpy()
     force_model = simulated["force_model"].to_numpy()
     amps = simulated["amplitude"].to_numpy()
@@ -190,12 +214,118 @@ def deconvolve_chunk(
     return annotate(dataset)
 
 
+def deconvolve_perturbed(
+    simulated: xr.Dataset, methods: Sequence[str], perturbations: Perturbations
+) -> xr.Dataset:
+    """Deconvolve noisy copies of every curve of a chunk with mis-calibrated instrument values.
+
+    For each amplitude and each combination of noise level and calibration errors
+    (docs/physics.md sections 7-8), ``perturbations.realizations`` noisy copies of the exact
+    curve are deconvolved in one batched call per method with the *reported* grid, amplitude
+    and spring constant, and compared sample by sample with the true model force.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``cod``, ``delta_f_min``, ``delta_z_min``, ``rms_force_error`` over (deconvolution,
+        swept perturbations, amplitude, statistic) with :data:`~fmdecon.study.perturb.STATISTICS`
+        over the realisations; ``force_std_exact`` (deconvolution, swept perturbations,
+        amplitude): the exact standard deviation of the force at the model's force minimum
+        (:func:`fmdecon.force_noise`); with ``keep_realizations`` also ``<metric>_realizations``
+        over a ``realization`` dimension. Plus ``force_min_model`` and ``z_min_model``.
+    """
+    from fmdecon.noise import force_noise
+
+    z = simulated["z"].to_numpy()
+    force_model = simulated["force_model"].to_numpy()
+    shift = simulated["frequency_shift"].to_numpy()
+    amps = simulated["amplitude"].to_numpy()
+    k, f0 = float(simulated["k"]), float(simulated["f0"])
+    scalars = {
+        name: simulated[name].item() for name in simulated.coords if simulated[name].ndim == 0
+    }
+    law = str(simulated.attrs["law"])
+    realizations = perturbations.realizations
+    combos = perturbations.combinations()
+    i_min = int(np.argmin(force_model))
+    n_stats = len(STATISTICS)
+    stats = np.full(
+        (len(PERTURBED_METRICS), len(methods), len(combos), amps.size, n_stats), np.nan
+    )
+    exact_std = np.full((len(methods), len(combos), amps.size), np.nan)
+    kept = (
+        np.full(
+            (len(PERTURBED_METRICS), len(methods), len(combos), amps.size, realizations), np.nan
+        )
+        if perturbations.keep_realizations
+        else None
+    )
+    for c, combo in enumerate(combos):
+        for a, amplitude in enumerate(amps):
+            z_rep, amplitude_rep, k_rep = reported(z, amplitude, k, combo)
+            level = combo["noise_rms"]
+            curves = shift[a][None, :]
+            if level > 0:
+                curves = curves + noise(
+                    perturbations.seed, law, scalars, amplitude, level, (realizations, z.size)
+                )
+            for m, name in enumerate(methods):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    forces = METHODS[name](z_rep, curves, amplitude_rep, k_rep, f0)
+                    if level > 0:
+                        sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, level)
+                        exact_std[m, c, a] = sigma[i_min]
+                    else:
+                        exact_std[m, c, a] = 0.0
+                values = batch_metrics(z, z_rep, force_model, forces)
+                for i, metric in enumerate(PERTURBED_METRICS):
+                    row = np.broadcast_to(values[metric], (realizations,))
+                    stats[i, m, c, a] = statistics(row)
+                    if kept is not None:
+                        kept[i, m, c, a] = row
+    # the combinations axis becomes the swept perturbation dimensions
+    swept = perturbations.swept
+    shape = tuple(len(perturbations.values[name]) for name in swept)
+    unswept = {name: vals[0] for name, vals in perturbations.values.items() if name not in swept}
+
+    def unfold(array: np.ndarray, axis: int) -> np.ndarray:
+        return array.reshape(array.shape[:axis] + shape + array.shape[axis + 1 :])
+
+    dims = ("deconvolution", *swept, "amplitude")
+    data: dict[str, Any] = {
+        metric: ((*dims, "statistic"), unfold(stats[i], 1))
+        for i, metric in enumerate(PERTURBED_METRICS)
+    }
+    data["force_std_exact"] = (dims, unfold(exact_std, 1))
+    if kept is not None:
+        for i, metric in enumerate(PERTURBED_METRICS):
+            data[f"{metric}_realizations"] = ((*dims, "realization"), unfold(kept[i], 1))
+    data["force_min_model"] = ((), force_model[i_min])
+    data["z_min_model"] = ((), z[i_min])
+    coords: dict[str, Any] = {
+        "deconvolution": list(methods),
+        "amplitude": amps,
+        "statistic": list(STATISTICS),
+        **{name: list(perturbations.values[name]) for name in swept},
+        **unswept,
+        **scalars,
+    }
+    if kept is not None:
+        coords["realization"] = np.arange(realizations)
+    dataset = xr.Dataset(data, coords=coords, attrs=dict(simulated.attrs))
+    dataset.attrs["perturbation_seed"] = perturbations.seed
+    dataset.attrs["realizations"] = realizations
+    return annotate(dataset)
+
+
 def merge(study: Study, law: str, chunks: Sequence[xr.Dataset]) -> xr.Dataset:
     """Assemble the metric cube of one law from its chunks (in any order).
 
-    The cube has dimensions ``deconvolution``, the swept parameters (in config order) and
-    ``amplitude``; unswept parameters are scalar coordinates; ``grid_step`` and ``a_over_d``
-    are coordinates.
+    The cube has dimensions ``deconvolution``, the swept parameters (in config order), then
+    the chunks' own dimensions (swept perturbations, ``amplitude``, and for perturbed studies
+    ``statistic`` or ``realization``); unswept parameters are scalar coordinates;
+    ``grid_step`` and ``a_over_d`` are coordinates.
 
     Raises
     ------
@@ -203,9 +333,17 @@ def merge(study: Study, law: str, chunks: Sequence[xr.Dataset]) -> xr.Dataset:
         If a chunk is missing, repeated, or does not belong to this study.
     """
     sweep = study.laws[law]
-    shape = (len(study.methods), *sweep.shape, study.amplitudes.size)
-    cube = {name: np.full(shape, np.nan) for name in METRICS}
-    model = {name: np.full(sweep.shape, np.nan) for name in ("force_min_model", "z_min_model")}
+    first = next(iter(chunks), None)
+    if first is None:
+        raise ValueError(f"{law}: no chunks to merge")
+    per_point = [name for name in first.data_vars if first[name].ndim == 0]
+    metrics = [  # per-curve quality measures (not the curves a chunk may also keep)
+        name
+        for name in first.data_vars
+        if first[name].dims[:1] == ("deconvolution",) and "z" not in first[name].dims
+    ]
+    cube: dict[str, np.ndarray] = {}
+    model = {name: np.full(sweep.shape, np.nan) for name in per_point}
     seen: set[tuple[int, int]] = set()
     for chunk in chunks:
         key = (int(chunk.attrs["point"]), int(chunk.attrs["block"]))
@@ -222,31 +360,49 @@ def merge(study: Study, law: str, chunks: Sequence[xr.Dataset]) -> xr.Dataset:
             raise ValueError(f"chunk point={key[0]} block={key[1]} has other methods")
         position = np.unravel_index(key[0], sweep.shape) if sweep.shape else ()
         start = key[1] * study.amplitudes_per_job
-        where = (slice(None), *position, slice(start, start + expected.size))
-        for name in cube:
-            cube[name][where] = chunk[name].to_numpy()
+        for name in metrics:
+            variable = chunk[name]
+            if name not in cube:
+                shape = [len(study.methods), *sweep.shape]
+                shape += [
+                    study.amplitudes.size if d == "amplitude" else n
+                    for d, n in zip(variable.dims[1:], variable.shape[1:], strict=True)
+                ]
+                cube[name] = np.full(shape, np.nan)
+            inner = [
+                slice(start, start + expected.size) if d == "amplitude" else slice(None)
+                for d in variable.dims[1:]
+            ]
+            cube[name][(slice(None), *position, *inner)] = variable.to_numpy()
         for name in model:
             model[name][position] = chunk[name].item()
     missing = sorted(set(study.chunks(law)) - seen)
     if missing:
         raise ValueError(f"{law}: {len(missing)} chunk(s) missing, e.g. point/block {missing[0]}")
 
-    dims = ("deconvolution", *sweep.swept, "amplitude")
     coords: dict[str, Any] = {
-        "deconvolution": study.methods,
-        "amplitude": study.amplitudes,
+        name: first[name]
+        for name in first.coords
+        if name not in ("deconvolution", "amplitude") and name not in sweep.values
     }
+    coords |= {"deconvolution": study.methods, "amplitude": study.amplitudes}
     for name, vals in sweep.values.items():
         if name in sweep.swept:
             coords[name] = np.asarray(vals, dtype=np.int64 if name == "points" else np.float64)
         else:
             coords[name] = int(vals[0]) if name == "points" else float(vals[0])
     dataset = xr.Dataset(
-        {name: (dims, values) for name, values in cube.items()}
+        {
+            name: (("deconvolution", *sweep.swept, *first[name].dims[1:]), values)
+            for name, values in cube.items()
+        }
         | {name: (tuple(sweep.swept), values) for name, values in model.items()},
         coords=coords,
         attrs={"law": law, "title": f"fmdecon metric cube: {law} force law, study {study.name}"},
     )
+    for name in ("perturbation_seed", "realizations"):
+        if name in first.attrs:
+            dataset.attrs[name] = first.attrs[name]
     step = grid_step(dataset["z_min"], dataset["z_max"], dataset["points"])
     dataset = dataset.assign_coords(grid_step=step, a_over_d=dataset["amplitude"] / step)
     return annotate(dataset)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -16,7 +17,7 @@ import jsonschema
 import numpy as np
 import yaml
 
-from fmdecon.forces import FORCE_LAWS
+from fmdecon.forces import FORCE_LAWS, PARAMETER_UNITS
 from fmdecon.methods import METHODS
 
 __all__ = ["ConfigError", "amplitudes", "load_config", "schema", "validate_config"]
@@ -149,6 +150,137 @@ def amplitudes(spec: Mapping[str, Any] | list[Mapping[str, Any]]) -> np.ndarray:
     return np.unique(np.concatenate(values))
 
 
+#: Plausible range of each physical quantity by SI unit, and the units people mistakenly
+#: write it in (name, size in SI units): a value outside the range is reported with the
+#: unit that would make it plausible.
+PLAUSIBLE: dict[str, tuple[float, float, tuple[tuple[str, float], ...]]] = {
+    "m": (1e-12, 1e-6, (("nm", 1e-9), ("pm", 1e-12), ("Å", 1e-10), ("µm", 1e-6))),
+    "J": (1e-23, 1e-15, (("aJ", 1e-18), ("eV", 1.602176634e-19), ("zJ", 1e-21))),
+    "1/m": (1e7, 1e12, (("1/nm", 1e9), ("1/Å", 1e10), ("1/pm", 1e12))),
+    "N/m": (1e-2, 1e5, (("kN/m", 1e3), ("mN/m", 1e-3))),
+    "Hz": (1e2, 1e9, (("kHz", 1e3), ("MHz", 1e6))),
+}
+
+#: Physical keys of a study (dotted paths; ``*`` is any law or figure view) and their units.
+PHYSICAL_KEYS: dict[str, str] = {
+    "sensor.k": "N/m",
+    "sensor.f0": "Hz",
+    "grid.z_min": "m",
+    "grid.z_max": "m",
+    "amplitudes.min": "m",
+    "amplitudes.max": "m",
+    "amplitudes.values": "m",
+    "figures.*.marked_amplitudes": "m",
+    **{f"laws.*.{name}": unit for name, unit in PARAMETER_UNITS.items()},
+}
+
+
+def _number(value: float) -> str:
+    """A number as plain text (``2.99e-09``), never a numpy repr."""
+    return f"{float(value):.6g}"
+
+
+def _implausible(key: str, value: float, unit: str) -> str | None:
+    low, high, mistakes = PLAUSIBLE[unit]
+    if low <= value <= high:
+        return None
+    text = (
+        f"{key} = {_number(value)}: implausible for a quantity in {unit} "
+        f"(expected {_number(low)} to {_number(high)} {unit})"
+    )
+    for name, size in mistakes:
+        if low <= value * size <= high:
+            return (
+                f"{text}; was it given in {name}? {_number(value)} {name} = "
+                f"{_number(value * size)} {unit}"
+            )
+    return text
+
+
+def _physical_values(config: Mapping[str, Any]) -> Iterator[tuple[str, float, str]]:
+    """Every physical value of a config as (key, value, SI unit)."""
+    amp_spec = config["amplitudes"]
+    ranges = amp_spec if isinstance(amp_spec, list) else [amp_spec]
+    sections: list[tuple[str, Mapping[str, Any]]] = [
+        ("sensor", config["sensor"]),
+        ("grid", config["grid"]),
+        *(
+            (f"amplitudes[{i}]" if isinstance(amp_spec, list) else "amplitudes", item)
+            for i, item in enumerate(ranges)
+        ),
+        *((f"laws.{law}", params) for law, params in config["laws"].items()),
+        *((f"figures.{law}", view) for law, view in config.get("figures", {}).items()),
+    ]
+    for prefix, section in sections:
+        pattern_prefix = prefix.split("[")[0].split(".")[0]
+        for name, value in section.items():
+            pattern = f"{pattern_prefix}.*.{name}" if "." in prefix else f"{pattern_prefix}.{name}"
+            unit = PHYSICAL_KEYS.get(pattern)
+            if unit is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            for i, item in enumerate(values):
+                key = f"{prefix}.{name}" + (f"[{i}]" if isinstance(value, list) else "")
+                yield key, float(item), unit
+
+
+def _plausibility_problems(config: Mapping[str, Any]) -> list[str]:
+    problems = [
+        problem
+        for key, value, unit in _physical_values(config)
+        if (problem := _implausible(key, value, unit)) is not None
+    ]
+    if problems:
+        return problems
+    swept = amplitudes(config["amplitudes"])
+    for law, view in config.get("figures", {}).items():
+        for i, marked in enumerate(view.get("marked_amplitudes", [])):
+            if not swept[0] * (1 - 1e-9) <= marked <= swept[-1] * (1 + 1e-9):
+                problems.append(
+                    f"figures.{law}.marked_amplitudes[{i}] = {_number(marked)}: outside the "
+                    f"swept amplitudes {_number(swept[0])} to {_number(swept[-1])} m"
+                )
+    return problems
+
+
+#: Largest number of per-realisation values ``keep_realizations`` may store in one law's cube
+#: (8 bytes each: 800 MB).
+MAX_KEPT_VALUES = 100_000_000
+
+#: Metrics of a perturbed study (statistics over realisations of each).
+PERTURBED_METRICS = ("cod", "delta_f_min", "delta_z_min", "rms_force_error")
+
+
+def _perturbation_problems(config: Mapping[str, Any]) -> list[str]:
+    section = config.get("perturbations")
+    if not section or not section.get("keep_realizations"):
+        return []
+    per_point = (
+        section["realizations"]
+        * len(amplitudes(config["amplitudes"]))
+        * len(config["methods"])
+        * len(PERTURBED_METRICS)
+        * math.prod(
+            len(as_list(section[key]))
+            for key in ("noise_rms", "amplitude_error", "z_scale_error", "k_error")
+        )
+    )
+    problems = []
+    for law, parameters in config["laws"].items():
+        points = math.prod(
+            len(as_list(v))
+            for v in [*parameters.values(), *config["sensor"].values(), *config["grid"].values()]
+        )
+        if per_point * points > MAX_KEPT_VALUES:
+            problems.append(
+                f"perturbations.keep_realizations = true: the {law} cube would hold "
+                f"{per_point * points:.3g} values ({per_point * points * 8 / 1e9:.3g} GB), more "
+                f"than the limit of {MAX_KEPT_VALUES:.3g}; keep fewer realisations, amplitudes "
+                "or points, or set keep_realizations: false (the statistics are kept anyway)"
+            )
+    return problems
+
+
 def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     for i, name in enumerate(config["methods"]):
@@ -207,6 +339,8 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     f"grid.z_min = {_show(lo)}: must be smaller than grid.z_max = {_show(hi)}"
                 )
+    problems += _plausibility_problems(config)
+    problems += _perturbation_problems(config)
     baseline = config.get("baseline")
     if baseline and not (Path(baseline) / "metrics").is_dir():
         problems.append(

@@ -27,9 +27,11 @@ __all__ = [
     "matching_index",
     "nearest_amplitude",
     "open_dataset",
+    "open_groups",
     "select_point",
     "write_atomic",
     "write_dataset",
+    "write_groups",
     "write_text",
 ]
 
@@ -186,6 +188,53 @@ def write_dataset(dataset: xr.Dataset, path: str | Path, attrs: Mapping[str, Any
     dataset = dataset.copy()
     dataset.attrs.update(attrs)
     write_atomic(path, lambda tmp: dataset.to_netcdf(tmp, engine="netcdf4", format="NETCDF4"))
+
+
+def write_groups(
+    datasets: Mapping[str, xr.Dataset], path: str | Path, attrs: Mapping[str, Any]
+) -> None:
+    """Write several datasets as the groups of one netCDF4 file, atomically.
+
+    Used for the chunks of a pipeline job that covers several parameter points (one group
+    per point, named after it); :func:`open_groups` reads them back.
+    """
+
+    def write(tmp: Path) -> None:
+        for mode, (name, dataset) in zip(
+            ("w", *["a"] * (len(datasets) - 1)), datasets.items(), strict=True
+        ):
+            dataset = dataset.copy()
+            dataset.attrs.update(attrs)
+            dataset.to_netcdf(tmp, mode=mode, group=name, engine="netcdf4", format="NETCDF4")
+
+    if not datasets:
+        raise ValueError(f"nothing to write to {path}: no datasets")
+    write_atomic(path, write)
+
+
+def open_groups(path: str | Path) -> dict[str, xr.Dataset]:
+    """Read the groups written by :func:`write_groups` (name -> dataset, fully loaded).
+
+    Raises
+    ------
+    ValueError
+        Naming the file, if it is missing, truncated, not netCDF or has no groups.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"cannot read {path}: no such file")
+    try:
+        groups = xr.open_groups(path, engine="netcdf4")
+        datasets = {name.strip("/"): data.load() for name, data in groups.items() if name != "/"}
+        for data in groups.values():
+            data.close()
+    except Exception as exc:  # netCDF4/HDF5 raise OSError, RuntimeError, KeyError...
+        raise ValueError(
+            f"cannot read {path}: not a readable netCDF file ({type(exc).__name__}: {exc})"
+        ) from None
+    if not datasets:
+        raise ValueError(f"cannot read {path}: the file holds no chunk groups")
+    return datasets
 
 
 def open_dataset(path: str | Path) -> xr.Dataset:

@@ -2,9 +2,10 @@
 work is cut into jobs.
 
 A *point* is one combination of the swept values (law parameters, sensor, grid), numbered in C
-order over the swept dimensions; a *block* is a run of consecutive amplitudes. A chunk (law,
-point, block) is the unit of work of one pipeline job; the merged cube does not depend on how
-the work was chunked.
+order over the swept dimensions; a *group* is a run of ``chunking.points_per_job`` consecutive
+points; a *block* is a run of ``chunking.amplitudes_per_job`` consecutive amplitudes. A chunk
+(law, group, block) is the unit of work of one pipeline job; the merged cube does not depend on
+how the work was chunked.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class Study:
         self.methods: list[str] = list(config["methods"])
         self.amplitudes = amplitude_values(config["amplitudes"])
         self.amplitudes_per_job: int = int(config["chunking"]["amplitudes_per_job"])
+        self.points_per_job: int = int(config["chunking"].get("points_per_job", 1))
         common = {key: as_list(config["sensor"][key]) for key in SENSOR_KEYS}
         common |= {key: as_list(config["grid"][key]) for key in GRID_KEYS}
         self.laws: dict[str, LawSweep] = {}
@@ -116,6 +118,21 @@ class Study:
     def chunks(self, law: str) -> list[tuple[int, int]]:
         """All (point, block) pairs of a law."""
         return list(itertools.product(range(self.laws[law].n_points), range(self.n_blocks)))
+
+    def n_groups(self, law: str) -> int:
+        """Number of point groups of a law."""
+        return math.ceil(self.laws[law].n_points / self.points_per_job)
+
+    def group(self, law: str, index: int) -> range:
+        """Points of group ``index`` of a law."""
+        if not 0 <= index < self.n_groups(law):
+            raise ValueError(f"group index must be in [0, {self.n_groups(law)}); got {index}")
+        start = index * self.points_per_job
+        return range(start, min(start + self.points_per_job, self.laws[law].n_points))
+
+    def jobs(self, law: str) -> list[tuple[int, int]]:
+        """All (group, block) pairs of a law: the chunks of work of the pipeline's jobs."""
+        return list(itertools.product(range(self.n_groups(law)), range(self.n_blocks)))
 
     def figure_view(self, law: str) -> tuple[dict[str, float], list[float]]:
         """The point (``figures.<law>.at``) and marked amplitudes [m] the figures show."""
