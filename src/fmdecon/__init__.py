@@ -1,15 +1,48 @@
 """fmdecon: force deconvolution for frequency-modulation atomic force microscopy.
 
-Exact forward models (Morse, Lennard-Jones, any force by quadrature), the Sader-Jarvis and
-matrix deconvolution methods, and the quality measures of Welker, Illek & Giessibl,
-Beilstein J. Nanotechnol. 3, 238 (2012). SI units throughout; ``z`` is the lower turnaround
-point of the oscillation, strictly increasing.
+SI units throughout; ``z`` is the lower turnaround point of the oscillation, strictly
+increasing; outputs keep the length of ``z`` (NaN where a method is undefined). The physics of
+every function: docs/physics.md. This core needs numpy and scipy only; the study, the paper's
+figures and the tools live in :mod:`fmdecon.study`, :mod:`fmdecon.welker2012`,
+:mod:`fmdecon.diff` and the command line (extras ``fmdecon[study,plot,pipeline]``).
+
+Force laws and forward model (docs/physics.md section 1)
+    Morse, LennardJones            -- model forces with closed-form frequency shifts
+    FORCE_LAWS, force_law          -- registry of force laws
+    frequency_shift                -- frequency shift of any force law by quadrature
+    exponential_frequency_shift    -- closed form for F0 exp(-lambda z)
+    power_law_frequency_shift      -- closed form for C z^-n
+
+Deconvolution methods (sections 2, 3, 6)
+    sader_jarvis                   -- Sader & Jarvis (2004), any grid
+    matrix_method                  -- Giessibl (2001), as published (alpha = round(A/d))
+    matrix_resampled               -- matrix method at an integer A/d >= 50 (the paper's advice)
+    matrix_exact                   -- matrix method with exact cell weights (nothing rounded)
+    METHODS, deconvolve            -- registry of methods; call one by name
+    matrix_alpha, matrix_weights, exact_cell_weights -- the matrix methods' bands
+
+Quality measures (section 4)
+    cod, residuals, force_minimum_deviation
+    t_exact, t_sader_jarvis, sqre  -- T(x), its Sader-Jarvis approximation, and their error
+
+Noise (section 7)
+    force_noise                    -- exact force standard deviation for white df noise
+
+Energy and well-posedness (sections 9, 10)
+    sader_jarvis_energy            -- potential energy by the Sader-Jarvis formula
+    force_integral_energy          -- potential energy by integrating a force
+    inflection_point_test          -- Sader et al. (2018) well-posedness test of a force curve
+    inflection_point_exact         -- the same for an analytic force
+
+Measured curves
+    read_curve, read_nanonis, read_table, write_table, Spectroscopy
 """
 
 from __future__ import annotations
 
 from importlib import metadata
 
+from fmdecon.energy import force_integral_energy, sader_jarvis_energy
 from fmdecon.forces import (
     FORCE_LAWS,
     ForceLaw,
@@ -31,6 +64,14 @@ from fmdecon.methods.matrix_exact import exact_cell_weights, matrix_exact
 from fmdecon.methods.matrix_resampled import matrix_resampled
 from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_jarvis
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
+from fmdecon.noise import force_noise
+from fmdecon.readers import Spectroscopy, read_curve, read_nanonis, read_table, write_table
+from fmdecon.wellposedness import (
+    InflectionPoint,
+    WellPosedness,
+    inflection_point_exact,
+    inflection_point_test,
+)
 
 try:
     __version__ = metadata.version("fmdecon")
@@ -41,27 +82,39 @@ __all__ = [
     "FORCE_LAWS",
     "METHODS",
     "ForceLaw",
+    "InflectionPoint",
     "LennardJones",
     "Morse",
     "QuadratureWarning",
     "SmallAmplitudeWarning",
+    "Spectroscopy",
+    "WellPosedness",
     "__version__",
     "cod",
     "deconvolve",
     "exact_cell_weights",
     "exponential_frequency_shift",
+    "force_integral_energy",
     "force_law",
     "force_minimum_deviation",
+    "force_noise",
     "frequency_shift",
+    "inflection_point_exact",
+    "inflection_point_test",
     "matrix_alpha",
     "matrix_exact",
     "matrix_method",
     "matrix_resampled",
     "matrix_weights",
     "power_law_frequency_shift",
+    "read_curve",
+    "read_nanonis",
+    "read_table",
     "residuals",
     "sader_jarvis",
+    "sader_jarvis_energy",
     "sqre",
     "t_exact",
     "t_sader_jarvis",
+    "write_table",
 ]

@@ -115,3 +115,34 @@ def same_length(
             f"{names[0]} and {names[1]} must have the same length; got {a.size} and {b.size}"
         )
     return a, b
+
+
+def curves(
+    z: ArrayLike, values: ArrayLike, name: str, z_name: str = "z"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Check a grid and one curve (shape ``(N,)``) or a batch of curves (``(..., N)``) on it.
+
+    1-D input goes through :func:`curve` unchanged; for batched input the same checks are
+    made along the last axis (its length must be that of the grid, every value finite), and
+    an error names the full index of the first offending value, e.g. ``df[1, 3] = nan``.
+    """
+    try:
+        out = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return curve(z, values, name, z_name)  # raises, naming the argument
+    if out.ndim <= 1:
+        return curve(z, values, name, z_name)
+    z_checked = grid(z, z_name)
+    if out.shape[-1] != z_checked.size:
+        raise ValueError(
+            f"{name} must have the length of {z_name} along its last axis; got {name}.shape = "
+            f"{out.shape} and len({z_name}) = {z_checked.size}"
+        )
+    bad = np.argwhere(~np.isfinite(out))
+    if bad.size:
+        i = tuple(int(v) for v in bad[0])
+        raise ValueError(
+            f"{name} must be finite; {name}[{', '.join(map(str, i))}] = {float(out[i])!r} "
+            f"({bad.shape[0]} non-finite value(s))"
+        )
+    return z_checked, out

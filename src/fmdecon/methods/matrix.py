@@ -36,6 +36,7 @@ __all__ = ["SmallAmplitudeWarning", "matrix_alpha", "matrix_method", "matrix_wei
 #: few dozen FFTs of length ~2N).
 FFT_ALPHA = 150
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
+_MAX_LOG_GROWTH = np.log(1e8)  # largest growth of a rescaled curve above its end value
 _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
 
 
@@ -158,6 +159,17 @@ def _scale_exponent(envelope: NDArray[np.float64]) -> float:
     if n - 1 > first:
         gamma = np.log(envelope[-1] / envelope[first]) / (n - 1 - first)
         gamma = min(max(gamma, 0.0), _MAX_LOG_SCALE / n)
+    if gamma > 0:
+        # The rescaled data rhs_i e^(gamma (n-1-i)) must not grow far above its end value:
+        # for a curve that jumps from tiny values (e.g. the 1e-30 tails of a resampled
+        # unit impulse) the mean log-slope would amplify the jump by e^(gamma n), and the
+        # FFT's absolute rounding with it. For smooth decays (every model curve) the bound
+        # is far from active, and gamma is unchanged.
+        i = np.arange(first, n - 1)
+        growth = np.log(envelope[i] / envelope[-1]) + gamma * (n - 1 - i)
+        if growth.max() > _MAX_LOG_GROWTH:
+            limit = np.min((_MAX_LOG_GROWTH - np.log(envelope[i] / envelope[-1])) / (n - 1 - i))
+            gamma = max(float(limit), 0.0)
     return gamma
 
 
