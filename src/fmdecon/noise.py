@@ -42,7 +42,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, sparse
-from scipy.interpolate import CubicSpline
 
 from fmdecon._validation import grid, sensor, uniform_step
 from fmdecon.methods import METHODS, Method, get_method
@@ -237,6 +236,8 @@ def _exact_row_norms(
 ) -> NDArray[np.float64] | None:
     """Row norms for :func:`fmdecon.matrix_exact` on a uniform grid; None if the structured
     computation does not apply (non-uniform or short grid, or unknown options)."""
+    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
+
     if set(options) - {"upsample", "solver"}:
         return None
     solver = _solver_option(options)
@@ -352,6 +353,8 @@ def _cardinal_matrix(
     within ``_LAYER`` nodes of its own node (the rest is below rounding). ``points`` must be
     sorted; points beyond the last node (extrapolation) belong to the last columns' window.
     """
+    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
+
     count = nodes.size
     rows: list[NDArray[np.intp]] = []
     cols: list[NDArray[np.intp]] = []

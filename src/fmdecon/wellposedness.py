@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, signal
 
 from fmdecon._validation import curve, finite_array, grid
 
@@ -280,6 +279,8 @@ def inflection_point_exact(
     -------
     WellPosedness
     """
+    from scipy import optimize  # imported here: 0.4 s, only for this test
+
     z = grid(z, "z")
     origin_value, source = _origin(z, origin)
     if derivatives is None:
@@ -307,6 +308,8 @@ def _fit_window(
     Returns ``[residual variance, z_i, b, c, dz_i, db/b, dc/c]`` (standard errors from the
     Jacobian and the residual variance), or None if the fit is degenerate or z_i leaves the window.
     """
+    from scipy import optimize  # imported here: 0.4 s, only for this test
+
     width = float(np.max(np.abs(z - z_guess)))
     scale = float(np.max(np.abs(f))) or 1.0
     u = (z - z_guess) / width  # scaled variables keep the problem well conditioned
@@ -452,6 +455,8 @@ def inflection_point_test(
         If the curve is not a strictly increasing grid with finite values (NaN only at the
         ends), or has too few points to analyse.
     """
+    from scipy import signal  # imported here: 0.4 s, only for this test
+
     z_all = np.asarray(z, dtype=np.float64)
     f_all = np.asarray(force, dtype=np.float64)
     if f_all.ndim == 1 and z_all.shape == f_all.shape and np.isnan(f_all).any():

@@ -32,7 +32,6 @@ import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.interpolate import CubicSpline
 
 from fmdecon._validation import UNIFORM_RTOL, positive_scalar, sensor
 from fmdecon.methods.matrix import (
@@ -163,6 +162,8 @@ def matrix_exact(
     SmallAmplitudeWarning
         If ``A < d/p`` (the oscillation spans less than one cell).
     """
+    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
+
     z, df = _curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     factor = _upsample_factor(upsample)

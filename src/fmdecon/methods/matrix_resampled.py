@@ -15,7 +15,6 @@ import numbers
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.interpolate import CubicSpline
 
 from fmdecon._validation import sensor
 from fmdecon.methods.matrix import (
@@ -81,6 +80,8 @@ def matrix_resampled(
     ValueError
         On bad input, naming the argument and its value.
     """
+    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
+
     z, df = _curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     minimum = _alpha_min(alpha_min)
