@@ -5,11 +5,12 @@ import sys
 from pathlib import Path
 
 from fmdecon.study.config import ConfigError, validate_config
+from fmdecon.study.perturb import Perturbations
 from fmdecon.study.provenance import source_hash
 from fmdecon.study.summary import study_summary
 from fmdecon.study.sweep import Study
-from fmdecon.welker2012.figures import FIGURES as FIGURE_SPECS
-from fmdecon.welker2012.figures import available as available_figures
+from fmdecon.welker2012.catalog import FIGURES as FIGURE_SPECS
+from fmdecon.welker2012.catalog import available as available_figures
 
 try:
     _validated = validate_config(config, source="config")
@@ -19,6 +20,7 @@ config.clear()
 config.update(_validated)
 
 STUDY = Study(config)
+PERTURBATIONS = Perturbations.from_config(config)
 RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
 FIGURES = available_figures(config)
@@ -48,7 +50,10 @@ def chunk_files(wildcards):
 def _law_config(law):
     """The validated config reduced to one law: what that law's numbers depend on."""
     keys = ("study", "sensor", "grid", "amplitudes", "methods", "chunking", "curves")
-    return {key: config[key] for key in keys} | {"laws": {law: config["laws"][law]}}
+    setup = {key: config[key] for key in keys} | {"laws": {law: config["laws"][law]}}
+    if config.get("perturbations"):
+        setup["perturbations"] = config["perturbations"]
+    return setup
 
 
 def law_study(wildcards):
@@ -76,6 +81,8 @@ def chunk_runtime_min(wildcards):
     sweep = STUDY.laws[wildcards.law]
     points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
     curves = STUDY.amplitudes_per_job * STUDY.points_per_job * len(STUDY.methods)
+    if PERTURBATIONS is not None:  # every noise level and error, each with its realisations
+        curves *= len(PERTURBATIONS.combinations()) * PERTURBATIONS.realizations
     seconds = 30 + curves * 5e-3 * points / 5000
     return max(5, int(seconds / 60 * 3) + 1)
 

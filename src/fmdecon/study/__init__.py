@@ -14,47 +14,44 @@ jsonschema). Modules:
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from fmdecon._optional import require
 
 require("study", "xarray", "yaml", "jsonschema", "netCDF4")
 
-from fmdecon.study.compute import (  # noqa: E402
-    deconvolve_chunk,
-    deconvolved_forces,
-    merge,
-    model_curves,
-    selected_curves,
-    simulate,
-)
-from fmdecon.study.config import ConfigError, load_config, validate_config  # noqa: E402
-from fmdecon.study.cube import (  # noqa: E402
-    ATTRIBUTES,
-    grid_step,
-    nearest_amplitude,
-    open_dataset,
-    select_point,
-    write_atomic,
-    write_dataset,
-)
-from fmdecon.study.sweep import LawSweep, Study  # noqa: E402
+#: Public names and the module that defines each; imported on first use, so that the light
+#: modules (config, sweep, summary) can be used without loading xarray.
+_EXPORTS = {
+    "deconvolve_chunk": "compute",
+    "deconvolved_forces": "compute",
+    "merge": "compute",
+    "model_curves": "compute",
+    "selected_curves": "compute",
+    "simulate": "compute",
+    "ConfigError": "config",
+    "load_config": "config",
+    "validate_config": "config",
+    "ATTRIBUTES": "cube",
+    "grid_step": "cube",
+    "open_dataset": "cube",
+    "select_point": "cube",
+    "write_atomic": "cube",
+    "write_dataset": "cube",
+    "LawSweep": "sweep",
+    "Study": "sweep",
+    "nearest_amplitude": "sweep",
+}
 
-__all__ = [
-    "ATTRIBUTES",
-    "ConfigError",
-    "LawSweep",
-    "Study",
-    "deconvolve_chunk",
-    "deconvolved_forces",
-    "grid_step",
-    "load_config",
-    "merge",
-    "model_curves",
-    "nearest_amplitude",
-    "open_dataset",
-    "select_point",
-    "selected_curves",
-    "simulate",
-    "validate_config",
-    "write_atomic",
-    "write_dataset",
-]
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"fmdecon.study.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'fmdecon.study' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from numpy.typing import ArrayLike, NDArray
 
 from fmdecon.forces import PARAMETER_UNITS
+from fmdecon.study.sweep import matching_index, nearest_amplitude
 
 __all__ = [
     "ATTRIBUTES",
@@ -87,39 +87,6 @@ def grid_step(z_min: Any, z_max: Any, points: Any) -> Any:
     ``points``), always with the same expression, so every reader gets the same bits.
     """
     return (z_max - z_min) / (points - 1)
-
-
-def nearest_amplitude(amplitudes: ArrayLike, nominal: ArrayLike) -> NDArray[np.intp]:
-    """Index of the amplitude nearest (in log distance) to each nominal amplitude.
-
-    Parameters
-    ----------
-    amplitudes : array_like
-        Amplitudes of a study [m], all > 0.
-    nominal : array_like
-        Amplitudes asked for [m], all > 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        Integer indices into ``amplitudes``, one per nominal value (same shape as ``nominal``).
-    """
-    log_amp = np.log(np.asarray(amplitudes, dtype=np.float64))
-    log_nominal = np.log(np.asarray(nominal, dtype=np.float64))
-    return np.argmin(np.abs(log_amp[None, :] - np.ravel(log_nominal)[:, None]), axis=1).reshape(
-        np.shape(log_nominal)
-    )
-
-
-def matching_index(values: ArrayLike, wanted: float) -> int | None:
-    """Index of the first of ``values`` equal to ``wanted`` within 1e-9 relative, else None.
-
-    The one rule by which a parameter value given in a config is found among swept values.
-    """
-    hits = np.flatnonzero(
-        np.isclose(np.atleast_1d(np.asarray(values, dtype=np.float64)), wanted, rtol=1e-9, atol=0)
-    )
-    return int(hits[0]) if hits.size else None
 
 
 def select_point(

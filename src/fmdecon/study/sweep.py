@@ -17,16 +17,56 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from fmdecon.forces import FORCE_LAWS
 from fmdecon.study.config import amplitudes as amplitude_values
 from fmdecon.study.config import as_list
-from fmdecon.study.cube import matching_index, nearest_amplitude
 
-__all__ = ["GRID_KEYS", "SENSOR_KEYS", "LawSweep", "Study"]
+__all__ = [
+    "GRID_KEYS",
+    "SENSOR_KEYS",
+    "LawSweep",
+    "Study",
+    "matching_index",
+    "nearest_amplitude",
+]
 
 SENSOR_KEYS = ("k", "f0")
 GRID_KEYS = ("z_min", "z_max", "points")
+
+
+def nearest_amplitude(amplitudes: ArrayLike, nominal: ArrayLike) -> NDArray[np.intp]:
+    """Index of the amplitude nearest (in log distance) to each nominal amplitude.
+
+    Parameters
+    ----------
+    amplitudes : array_like
+        Amplitudes of a study [m], all > 0.
+    nominal : array_like
+        Amplitudes asked for [m], all > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer indices into ``amplitudes``, one per nominal value (same shape as ``nominal``).
+    """
+    log_amp = np.log(np.asarray(amplitudes, dtype=np.float64))
+    log_nominal = np.log(np.asarray(nominal, dtype=np.float64))
+    return np.argmin(np.abs(log_amp[None, :] - np.ravel(log_nominal)[:, None]), axis=1).reshape(
+        np.shape(log_nominal)
+    )
+
+
+def matching_index(values: ArrayLike, wanted: float) -> int | None:
+    """Index of the first of ``values`` equal to ``wanted`` within 1e-9 relative, else None.
+
+    The one rule by which a parameter value given in a config is found among swept values.
+    """
+    hits = np.flatnonzero(
+        np.isclose(np.atleast_1d(np.asarray(values, dtype=np.float64)), wanted, rtol=1e-9, atol=0)
+    )
+    return int(hits[0]) if hits.size else None
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,14 @@ def _length(value: float) -> str:
     return f"{_sig(value * 1e12)} pm"
 
 
+def _cod_close_to_one(value: float) -> str:
+    """R² with enough decimals to show its distance from 1 (two significant digits of 1 - R²)."""
+    if not math.isfinite(value) or value >= 1.0 or value < 0.9:
+        return _cod(value, 5)
+    decimals = max(5, 1 - math.floor(math.log10(1.0 - value)))
+    return _cod(value, decimals)
+
+
 def _cod(value: float, decimals: int = 4) -> str:
     return f"{value:.{decimals}f}" if np.isfinite(value) else "nan"
 
@@ -832,7 +840,7 @@ def _beyond(cubes: Mapping[str, xr.Dataset], views: Mapping[str, Any]) -> list[s
         cells = (
             LAW_LABEL.get(case.law, case.law),
             label(case.method),
-            _cod(case.cod, 5),
+            _cod_close_to_one(case.cod),
             _length(case.cod_amplitude),
             _force(case.delta_f_min),
             _length(case.delta_f_amplitude),
