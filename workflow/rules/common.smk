@@ -25,6 +25,15 @@ RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
 FIGURES = available_figures(config)
 FIGURE_TITLES = {stem: FIGURE_SPECS[stem].title for stem in FIGURES}
+if PERTURBATIONS is not None:  # noise and calibration studies: their own figures and table
+    from fmdecon.robustness.figures import FIGURES as ROBUSTNESS_SPECS
+    from fmdecon.robustness.figures import available as available_robustness
+
+    ROBUSTNESS = available_robustness(config)
+    FIGURES += ROBUSTNESS
+    FIGURE_TITLES |= {stem: ROBUSTNESS_SPECS[stem].title for stem in ROBUSTNESS}
+#: the generated table: the paper's claims, or for perturbed studies the noise summary
+TABLE_FILE = f"{RESULTS}/{'noise_summary' if PERTURBATIONS else 'paper_comparison'}.md"
 # Snakemake reruns a job when its params change; the source hash of the library makes every
 # rule that uses fmdecon rerun when the library's code changes.
 LIBRARY = source_hash()
@@ -34,7 +43,10 @@ VIEWS = json.dumps(config["figures"], sort_keys=True)
 # what report captions say of the study (Jinja2 templates in workflow/report/)
 CAPTION = study_summary(config)
 # ... and, for the comparison table's header, the study's name
-TABLE = json.dumps({"study": config["study"], "figures": config["figures"]}, sort_keys=True)
+TABLE = json.dumps(
+    {key: config[key] for key in ("study", "figures", "perturbations") if key in config},
+    sort_keys=True,
+)
 
 
 def job_names(law):
@@ -122,7 +134,7 @@ def all_targets():
     """Every target of the workflow (the input of the default target)."""
     targets = cube_files() + curve_files()
     targets += [f"{RESULTS}/figures/{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
-    targets.append(f"{RESULTS}/paper_comparison.md")
+    targets.append(TABLE_FILE)
     if config["baseline"]:
         targets.append(f"{RESULTS}/diff/baseline.md")
     return targets

@@ -1,4 +1,5 @@
-# The figures of the study (Welker et al. 2012, Figs 2-9, and the methods beyond the paper),
+# The figures of the study (Welker et al. 2012, Figs 2-9; the methods beyond the paper, 10-11;
+# noise and calibration, 12-14),
 # PNG for the report and PDF for print, rendered in one job (one interpreter start-up and one
 # matplotlib import for all of them).
 
@@ -26,5 +27,6 @@ if FIGURES:
             stems=FIGURES,
             outdir=output_folder,
             caption=CAPTION,
+            perturbed=PERTURBATIONS is not None,
         script:
             "../scripts/figures.py"

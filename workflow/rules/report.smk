@@ -1,21 +1,26 @@
-# The paper's quantitative statements beside this pipeline's values, from the cubes.
+# The generated table: the paper's quantitative statements beside this study's values (and
+# every method's worst case), or, for a noise or calibration study, the noise summary.
 
 
-rule paper_comparison:
+rule table:
     input:
         cubes=cube_files,
         curves=curve_files,
     output:
         report(
-            f"{RESULTS}/paper_comparison.md",
-            caption="../report/paper_comparison.rst",
-            category="Comparison with the paper",
-            labels={"table": "claims of Welker et al. (2012) and beyond"},
+            TABLE_FILE,
+            caption=(
+                "../report/noise_summary.rst"
+                if PERTURBATIONS
+                else "../report/paper_comparison.rst"
+            ),
+            category="Tables",
+            labels={"table": "noise summary" if PERTURBATIONS else "comparison with the paper"},
         ),
     log:
-        f"{RESULTS}/logs/paper_comparison.log",
+        f"{RESULTS}/logs/table.log",
     benchmark:
-        f"{RESULTS}/benchmarks/paper_comparison.tsv"
+        f"{RESULTS}/benchmarks/table.tsv"
     conda:
         CONDA_ENV
     resources:
@@ -24,5 +29,6 @@ rule paper_comparison:
     params:
         fmdecon=LIBRARY,
         table=TABLE,
+        caption=CAPTION,
     script:
-        "../scripts/paper_comparison.py"
+        "../scripts/table.py"

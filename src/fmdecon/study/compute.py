@@ -23,6 +23,7 @@ from fmdecon.metrics import cod, force_minimum_deviation
 from fmdecon.study.config import PERTURBED_METRICS
 from fmdecon.study.cube import annotate, grid_step
 from fmdecon.study.perturb import (
+    ERROR_KEYS,
     STATISTICS,
     Perturbations,
     batch_metrics,
@@ -260,6 +261,7 @@ def deconvolve_perturbed(
         if perturbations.keep_realizations
         else None
     )
+    unit_std: dict[tuple[str, int, float, float, float], float] = {}  # per 1 Hz of noise
     for c, combo in enumerate(combos):
         for a, amplitude in enumerate(amps):
             z_rep, amplitude_rep, k_rep = reported(z, amplitude, k, combo)
@@ -269,21 +271,21 @@ def deconvolve_perturbed(
                 curves = curves + noise(
                     perturbations.seed, law, scalars, amplitude, level, (realizations, z.size)
                 )
+            errors = tuple(combo[key] for key in ERROR_KEYS)
             for m, name in enumerate(methods):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
                     forces = METHODS[name](z_rep, curves, amplitude_rep, k_rep, f0)
-                    if level > 0:
-                        sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, level)
-                        exact_std[m, c, a] = sigma[i_min]
-                    else:
-                        exact_std[m, c, a] = 0.0
-                values = batch_metrics(z, z_rep, force_model, forces)
+                    key = (name, a, *errors)
+                    if level > 0 and key not in unit_std:  # linear in the noise: once per 1 Hz
+                        sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, 1.0)
+                        unit_std[key] = float(sigma[i_min])
+                exact_std[m, c, a] = level * unit_std[key] if level > 0 else 0.0
+                values = batch_metrics(z, z_rep, force_model, forces, i_min)
                 for i, metric in enumerate(PERTURBED_METRICS):
-                    row = np.broadcast_to(values[metric], (realizations,))
-                    stats[i, m, c, a] = statistics(row)
+                    stats[i, m, c, a] = statistics(values[metric])  # noise-free: one value
                     if kept is not None:
-                        kept[i, m, c, a] = row
+                        kept[i, m, c, a] = np.broadcast_to(values[metric], (realizations,))
     # the combinations axis becomes the swept perturbation dimensions
     swept = perturbations.swept
     shape = tuple(len(perturbations.values[name]) for name in swept)

@@ -248,7 +248,13 @@ def _plausibility_problems(config: Mapping[str, Any]) -> list[str]:
 MAX_KEPT_VALUES = 100_000_000
 
 #: Metrics of a perturbed study (statistics over realisations of each).
-PERTURBED_METRICS = ("cod", "delta_f_min", "delta_z_min", "rms_force_error")
+PERTURBED_METRICS = (
+    "cod",
+    "delta_f_min",
+    "delta_z_min",
+    "rms_force_error",
+    "force_error_at_minimum",
+)
 
 
 def _perturbation_problems(config: Mapping[str, Any]) -> list[str]:

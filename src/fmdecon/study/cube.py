@@ -69,6 +69,23 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "frequency_shift": {"units": "Hz", "long_name": "exact frequency shift"},
     "force_deconvolved": {"units": "N", "long_name": "deconvolved force"},
     "residual": {"units": "N", "long_name": "residual F_dec - F_model (Welker Eq. 20)"},
+    # perturbed studies (docs/physics.md sections 7-8)
+    "noise_rms": {"units": "Hz", "long_name": "rms of white frequency-shift noise"},
+    "amplitude_error": {"units": "1", "long_name": "relative error of the reported amplitude"},
+    "z_scale_error": {"units": "1", "long_name": "relative error of the reported z scale"},
+    "k_error": {"units": "1", "long_name": "relative error of the reported spring constant"},
+    "statistic": {"long_name": "statistic over the noise realisations (q: quantile in %)"},
+    "realization": {"long_name": "noise realisation"},
+    "rms_force_error": {"units": "N", "long_name": "rms of F_dec - F_model over the grid"},
+    "force_error_at_minimum": {
+        "units": "N",
+        "long_name": "F_dec - F_model at the position of the model's force minimum",
+    },
+    "force_std_exact": {
+        "units": "N",
+        "long_name": "exact standard deviation of F_dec at the model's force minimum "
+        "(fmdecon.force_noise)",
+    },
 }
 
 

@@ -104,9 +104,10 @@ class Perturbations:
 
 
 def _key(value: Any) -> int:
-    """A 32-bit key of a value for a SeedSequence spawn key (stable across runs)."""
+    """An integer key of a value for a SeedSequence spawn key (stable across runs): the 64
+    bits of a float, the CRC-32 of anything else's JSON."""
     if isinstance(value, float):
-        return int(np.float64(value).view(np.uint64) % np.uint64(2**32))
+        return int(np.float64(value).view(np.uint64))
     return zlib.crc32(json.dumps(value, sort_keys=True).encode())
 
 
@@ -147,14 +148,20 @@ def reported(
 
 
 def batch_metrics(
-    z_true: np.ndarray, z_reported: np.ndarray, force_model: np.ndarray, forces: np.ndarray
+    z_true: np.ndarray,
+    z_reported: np.ndarray,
+    force_model: np.ndarray,
+    forces: np.ndarray,
+    i_min: int,
 ) -> dict[str, np.ndarray]:
     """Quality measures of many deconvolved forces ``(R, N)`` against one model force.
 
     The measures of :mod:`fmdecon.metrics` (Welker Eqs. 19, 21, 22) row by row, over the
-    points where the force is defined, plus the rms force error; the force-minimum position
-    is read on the reported grid and compared with the true one (docs/physics.md section 8).
-    NaN for rows with fewer than 2 defined points.
+    points where the force is defined, plus the rms force error and the force error at the
+    model's force minimum ``i_min`` (whose spread over realisations is what
+    :func:`fmdecon.force_noise` predicts); the force-minimum position is read on the reported
+    grid and compared with the true one (docs/physics.md section 8). NaN for rows with fewer
+    than 2 defined points.
     """
     defined = np.isfinite(forces) & np.isfinite(force_model)
     count = defined.sum(axis=-1)
@@ -173,7 +180,13 @@ def batch_metrics(
     rows = np.arange(forces.shape[0])
     delta_f = forces[rows, i_dec] - force_model[i_model]
     delta_z = z_reported[i_dec] - z_true[i_model]
-    out = {"cod": cod, "delta_f_min": delta_f, "delta_z_min": delta_z, "rms_force_error": rms}
+    out = {
+        "cod": cod,
+        "delta_f_min": delta_f,
+        "delta_z_min": delta_z,
+        "rms_force_error": rms,
+        "force_error_at_minimum": forces[:, i_min] - force_model[i_min],
+    }
     return {name: np.where(ok, out[name], np.nan) for name in PERTURBED_METRICS}
 
 
