@@ -53,8 +53,10 @@ from fmdecon.forces import (
     power_law_frequency_shift,
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
+from fmdecon.measure import Measurement, measure
 from fmdecon.methods import METHODS, deconvolve
 from fmdecon.methods.matrix import (
+    CoarseGridWarning,
     SmallAmplitudeWarning,
     matrix_alpha,
     matrix_method,
@@ -65,6 +67,7 @@ from fmdecon.methods.matrix_resampled import matrix_resampled
 from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_jarvis
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
 from fmdecon.noise import force_noise
+from fmdecon.plausibility import ImplausibleInputError, PlausibilityWarning, check_inputs
 from fmdecon.readers import Spectroscopy, read_curve, read_nanonis, read_table, write_table
 from fmdecon.wellposedness import (
     InflectionPoint,
@@ -81,15 +84,20 @@ except metadata.PackageNotFoundError:  # pragma: no cover - running from a sourc
 __all__ = [
     "FORCE_LAWS",
     "METHODS",
+    "CoarseGridWarning",
     "ForceLaw",
+    "ImplausibleInputError",
     "InflectionPoint",
     "LennardJones",
+    "Measurement",
     "Morse",
+    "PlausibilityWarning",
     "QuadratureWarning",
     "SmallAmplitudeWarning",
     "Spectroscopy",
     "WellPosedness",
     "__version__",
+    "check_inputs",
     "cod",
     "deconvolve",
     "exact_cell_weights",
@@ -106,6 +114,7 @@ __all__ = [
     "matrix_method",
     "matrix_resampled",
     "matrix_weights",
+    "measure",
     "power_law_frequency_shift",
     "read_curve",
     "read_nanonis",

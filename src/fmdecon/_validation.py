@@ -13,6 +13,12 @@ from numpy.typing import ArrayLike, NDArray
 
 #: Largest relative deviation of the spacing from its mean that still counts as uniform.
 UNIFORM_RTOL = 1e-6
+#: Jitter, relative to max|z|, of a uniform grid whose values were printed to six significant
+#: digits (each value is rounded by up to 5e-6 |z|, a step by up to 1e-5 max|z|). A grid within
+#: it (steps and positions) also counts as uniform for :func:`uniform_step`.
+PRINTED_JITTER = 1e-5
+#: ... but only while the steps deviate by at most this fraction of the mean step.
+PRINTED_JITTER_MAX_RTOL = 1e-2
 
 
 def positive_scalar(value: object, name: str) -> float:
@@ -84,13 +90,34 @@ def curve(
     return z_checked, values_checked
 
 
+def _printed_uniform(z: NDArray[np.float64], step: float, worst: float) -> bool:
+    """Whether ``z`` is a uniform grid up to the rounding of values printed to six digits.
+
+    Rounding does not accumulate: every step and every point's distance from
+    ``linspace(z[0], z[-1], N)`` must be within ``PRINTED_JITTER * max|z|``, and no step may
+    deviate from the mean by more than ``PRINTED_JITTER_MAX_RTOL`` of it.
+    """
+    if worst > PRINTED_JITTER_MAX_RTOL:
+        return False
+    limit = PRINTED_JITTER * float(np.max(np.abs(z)))
+    uniform = z[0] + step * np.arange(z.size, dtype=np.float64)
+    return bool(
+        np.max(np.abs(np.diff(z) - step)) <= limit and np.max(np.abs(z - uniform)) <= limit
+    )
+
+
 def uniform_step(z: NDArray[np.float64], method: str) -> float:
-    """Return the step of a uniform grid, or raise naming the largest deviation."""
+    """Return the step of a uniform grid, or raise naming the largest deviation.
+
+    Uniform means every step within ``UNIFORM_RTOL`` of the mean step, or a uniform grid
+    whose values were rounded to six significant digits (see :func:`_printed_uniform`; e.g. a
+    Nanonis file's z column): the mean step ``(z[-1] - z[0]) / (N - 1)`` is returned.
+    """
     steps = np.diff(z)
     step = (z[-1] - z[0]) / (z.size - 1)
     deviation = np.abs(steps - step) / step
     worst = int(np.argmax(deviation))
-    if deviation[worst] > UNIFORM_RTOL:
+    if deviation[worst] > UNIFORM_RTOL and not _printed_uniform(z, step, deviation[worst]):
         raise ValueError(
             f"{method} needs a uniform grid z; the spacing z[{worst + 1}] - z[{worst}] = "
             f"{steps[worst]!r} m differs from the mean spacing {step!r} m by "

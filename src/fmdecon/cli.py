@@ -1,18 +1,23 @@
-"""The ``fmdecon`` command line: ``fmdecon diff OLD NEW`` and ``fmdecon validate CONFIG``.
+"""The ``fmdecon`` command line: ``fmdecon deconvolve FILE...``, ``fmdecon diff OLD NEW`` and
+``fmdecon validate CONFIG``.
 
 Exit status: 0 = success (``diff``: equal within tolerance), 1 = ``diff``: the data differ,
-2 = error (unreadable file, different quantities, invalid configuration, bad usage). Errors
-are one message on stderr naming the file or argument, without a traceback; nothing is
-written on error (``--output`` and ``--plot`` files are written atomically).
+``deconvolve`` of several files: at least one failed (the others are written),
+2 = error (unreadable file, different quantities, invalid configuration, bad usage, the one
+file of ``deconvolve`` failed). Errors are one message on stderr naming the file or
+argument, without a traceback; nothing is written on error (``--output`` and ``--plot``
+files are written atomically).
 """
 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -119,6 +124,139 @@ def _run_validate(args: argparse.Namespace) -> int:
     return status
 
 
+def _expand_inputs(patterns: Sequence[str]) -> list[Path]:
+    """Input files: each argument as is if it exists, else as a glob pattern."""
+    files: list[Path] = []
+    for pattern in patterns:
+        if Path(pattern).exists() or not any(c in pattern for c in "*?["):
+            files.append(Path(pattern))
+        else:
+            matches = sorted(glob.glob(pattern))
+            files += [Path(m) for m in matches] or [Path(pattern)]
+    return files
+
+
+def _target(
+    option: str, given: Path | None, source: Path, several: bool, suffix: str
+) -> Path | None:
+    """Output path for ``source``: a file, a directory (``<dir>/<stem><suffix>``) or a pattern
+    with ``{stem}`` / ``{name}``."""
+    if given is None:
+        return None
+    text = str(given)
+    if "{" in text:
+        try:
+            return Path(text.format(stem=source.stem, name=source.name))
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"{option} {text}: bad pattern ({exc}); use {{stem}} or {{name}}"
+            ) from None
+    if given.is_dir() or text.endswith(os.sep) or (several and not given.suffix):
+        return given / f"{source.stem}{suffix}"
+    if several:
+        raise ValueError(
+            f"{option} {text}: several input files need a directory or a pattern such as "
+            f"'out/{{stem}}{suffix}'"
+        )
+    return given
+
+
+def _format_table(rows: Sequence[dict[str, str]]) -> str:
+    if not rows:
+        return ""
+    keys = list(rows[0])
+    widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in keys}
+    lines = ["  ".join(k.ljust(widths[k]) for k in keys)]
+    lines.append("  ".join("-" * widths[k] for k in keys))
+    lines += ["  ".join(r[k].ljust(widths[k]) for k in keys) for r in rows]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _run_deconvolve(args: argparse.Namespace) -> int:
+    from fmdecon.measure import (
+        MeasurementError,
+        measure,
+        render_plot,
+        summary_rows,
+        to_dataset,
+        write_csv,
+    )
+    from fmdecon.study.cube import write_atomic, write_dataset
+
+    files = _expand_inputs(args.files)
+    several = len(files) > 1
+    fmt = args.format or (
+        "csv" if args.output is not None and args.output.suffix.lower() == ".csv" else "nc"
+    )
+    suffix = f".{fmt}"
+    rows: list[dict[str, str]] = []
+    failures = 0
+    for path in files:
+        try:
+            output = _target("--output", args.output, path, several, suffix)
+            plot = _target("--plot", args.plot, path, several, ".png")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = measure(
+                    path,
+                    amplitude=args.amplitude,
+                    k=args.k,
+                    f0=args.f0,
+                    methods=args.method,
+                    sweep=args.sweep,
+                    df_noise=args.df_noise,
+                    subtract_offset=args.subtract_offset,
+                    flip_z=args.flip_z,
+                    strict=not args.allow_implausible,
+                )
+                # everything is computed before anything is written: no partial output
+                image = None
+                if plot is not None:
+                    image = render_plot(result, plot.suffix.lstrip(".").lower() or "png")
+                dataset = to_dataset(result) if output is not None and fmt == "nc" else None
+            if output is not None:
+                if dataset is not None:
+                    write_dataset(dataset, output, {})
+                else:
+                    write_csv(result, output)
+            if plot is not None and image is not None:
+                write_atomic(plot, lambda tmp, data=image: tmp.write_bytes(data))
+        except (MeasurementError, ValueError, OSError, MemoryError) as exc:
+            failures += 1
+            text = str(exc).strip().replace("\n", " ")
+            if str(path) not in text and not text.startswith("--"):
+                text = f"{path}: {text}"
+            print(f"fmdecon deconvolve: error: {text}", file=sys.stderr)
+            continue
+        lines = [
+            f"{path}: {result.z.size} points, {result.curve}",
+            f"  orientation: {result.orientation}",
+            f"  amplitude = {result.amplitude}",
+            f"  k = {result.k}",
+            f"  f0 = {result.f0}",
+            f"  df noise = {result.df_noise}",
+        ]
+        if result.df_offset.value:
+            lines.append(f"  df offset = {result.df_offset}")
+        for name, res in result.results.items():
+            test = res.wellposedness
+            lines.append(
+                f"  well-posedness ({name}): "
+                + (test.summary() if test is not None else "test not run")
+            )
+        written = [str(p) for p in (output, plot) if p is not None]
+        lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
+        _emit("\n".join(lines) + "\n")
+        for text in result.warnings:
+            print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
+        rows += summary_rows(result)
+    if rows:
+        _emit("\n" + _format_table(rows))
+    if failures:
+        return EXIT_ERROR if not several else EXIT_DIFFERS
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fmdecon`` with its subcommands."""
     from fmdecon import __version__
@@ -171,6 +309,77 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, metavar="PATH", help="write the report here, not stdout"
     )
     diff.set_defaults(handler=_run_diff)
+
+    from fmdecon.measure import SWEEP_CHOICES
+    from fmdecon.methods import METHODS
+
+    deconvolve = commands.add_parser(
+        "deconvolve",
+        help="deconvolve measured frequency-shift curves (Nanonis .dat or tables)",
+        description=(
+            "Read Nanonis .dat Z spectroscopies or tables (z and df columns with units), "
+            "deconvolve the force with every method, estimate its standard deviation from the "
+            "frequency-shift noise, the energy and the inflection-point test (well-posedness), "
+            "check the values for unit mistakes, and write netCDF or CSV and a plot. "
+            "Quantities are SI numbers or carry a unit: 60pm, 0.06nm, 1.8kN/m, 32.768kHz, "
+            "10mHz. Values not given are taken from the file header (f0, amplitude set-point); "
+            "the output records where each came from."
+        ),
+        epilog=(
+            "exit status: 0 = success, 1 = some of several files failed (the others are "
+            "written), 2 = error (bad usage, or the one file failed)"
+        ),
+    )
+    deconvolve.add_argument("files", nargs="+", metavar="FILE", help="input files or globs")
+    deconvolve.add_argument("--amplitude", "-A", metavar="A", help="amplitude, e.g. 60pm")
+    deconvolve.add_argument("--k", "-k", metavar="K", help="spring constant, e.g. 1.8kN/m")
+    deconvolve.add_argument("--f0", metavar="F", help="resonance frequency, e.g. 32.768kHz")
+    deconvolve.add_argument(
+        "--method",
+        action="append",
+        choices=list(METHODS),
+        metavar="NAME",
+        help=f"method (repeatable; default all: {', '.join(METHODS)})",
+    )
+    deconvolve.add_argument(
+        "--sweep",
+        choices=SWEEP_CHOICES,
+        default="fwd",
+        help="sweeps used (their mean is deconvolved): fwd/bwd single sweeps, avg the file's "
+        "average column, all both directions (default fwd)",
+    )
+    deconvolve.add_argument(
+        "--df-noise", metavar="HZ", help="rms frequency-shift noise (default: from the data)"
+    )
+    deconvolve.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="PATH",
+        help="output file, directory, or pattern with {stem} (several files)",
+    )
+    deconvolve.add_argument(
+        "--plot", type=Path, metavar="PATH", help="plot file (.png/.pdf/.svg), dir or pattern"
+    )
+    deconvolve.add_argument(
+        "--format", choices=("nc", "csv"), help="output format (default from --output, else nc)"
+    )
+    deconvolve.add_argument(
+        "--subtract-offset",
+        action="store_true",
+        help="subtract a constant estimated from the far end (last 10 %% of the points)",
+    )
+    deconvolve.add_argument(
+        "--flip-z",
+        action="store_true",
+        help="use z = -z_file (a z column growing towards the sample)",
+    )
+    deconvolve.add_argument(
+        "--allow-implausible",
+        action="store_true",
+        help="report implausible values (unit mistakes) as warnings instead of errors",
+    )
+    deconvolve.set_defaults(handler=_run_deconvolve)
 
     validate = commands.add_parser(
         "validate",

@@ -29,7 +29,18 @@ from scipy import fft
 
 from fmdecon._validation import curve, grid, sensor, uniform_step
 
-__all__ = ["SmallAmplitudeWarning", "matrix_alpha", "matrix_method", "matrix_weights"]
+__all__ = [
+    "ADVISED_A_OVER_D",
+    "CoarseGridWarning",
+    "SmallAmplitudeWarning",
+    "check_band",
+    "matrix_alpha",
+    "matrix_method",
+    "matrix_weights",
+]
+
+#: Welker et al. (2012) advise A/d > 50 for the matrix method.
+ADVISED_A_OVER_D = 50.0
 
 #: Band half-width alpha above which ``solver="auto"`` uses the FFT solve (measured
 #: crossover: the recursive filter costs ~N (2 alpha + 1) multiply-adds, the FFT solve a
@@ -42,6 +53,46 @@ _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward
 
 class SmallAmplitudeWarning(UserWarning):
     """The amplitude spans less than one grid step: the matrix method is unreliable."""
+
+
+class CoarseGridWarning(SmallAmplitudeWarning):
+    """A/d is below the advised 50 (Welker et al. 2012): the matrix method loses accuracy.
+
+    A subclass of :class:`SmallAmplitudeWarning`, so filters on that class cover it too.
+    """
+
+
+def check_band(half_band: float, points: int, method: str, amplitude: float, span: float) -> None:
+    """Raise if a method's half-band (about ``A/d`` coefficients) is longer than the curve.
+
+    Called before the band is allocated, so that an amplitude in the wrong unit (``50``
+    meant as pm is 50 m) is a one-line error, not an attempt to allocate terabytes. A full
+    band ``2 alpha + 1`` longer than the curve is still computed (only its first ``N``
+    coefficients act, and such amplitudes are part of the study's sweeps); a half-band
+    longer than the curve means the amplitude exceeds the whole z span.
+
+    Parameters
+    ----------
+    half_band : float
+        Half-width of the band in coefficients (``A/d`` or ``alpha``).
+    points : int
+        Number of points of the (possibly resampled) curve.
+    method : str
+        Name used in the message.
+    amplitude, span : float
+        Amplitude and z span of the curve [m], for the message.
+
+    Raises
+    ------
+    ValueError
+        If ``half_band > points``.
+    """
+    if half_band > points:
+        raise ValueError(
+            f"{method}: amplitude = {amplitude!r} m exceeds the whole z span {span!r} m: its "
+            f"band would have {2 * half_band + 1:.4g} weights for a curve of {points} points. "
+            "Is the amplitude in the right unit (SI: metres; e.g. 50 pm = 5e-11)?"
+        )
 
 
 def matrix_alpha(amplitude: float, step: float) -> int:
@@ -303,12 +354,16 @@ def matrix_method(
     ------
     ValueError
         On bad input, including a non-uniform grid (resample first, e.g. with
-        :func:`numpy.interp`).
+        :func:`numpy.interp`; values rounded to six significant digits count as uniform)
+        and an amplitude beyond the whole z span (``A/d > N``, checked before any
+        allocation: a wrong unit, not a band to build).
 
     Warns
     -----
     SmallAmplitudeWarning
         If ``A/d < 1``: the result is computed (NaN for ``alpha = 0``) but unreliable.
+    CoarseGridWarning
+        If ``1 <= A/d < 50``, below the ratio Welker et al. (2012) advise.
     """
     z, df = _curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
@@ -316,6 +371,7 @@ def matrix_method(
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")
     step = uniform_step(z, "matrix_method")
     ratio = amplitude / step
+    check_band(ratio, z.size, "matrix_method", amplitude, float(z[-1] - z[0]))
     alpha = matrix_alpha(amplitude, step)
     if ratio < 1.0:
         warnings.warn(
@@ -324,6 +380,14 @@ def matrix_method(
             + (" (alpha = 0: W is singular, returning NaN)" if alpha == 0 else "")
             + ". Use a finer grid (Welker et al. 2012 advise A/d > 50).",
             SmallAmplitudeWarning,
+            stacklevel=2,
+        )
+    elif ratio < ADVISED_A_OVER_D:
+        warnings.warn(
+            f"matrix_method: A/d = {ratio:.3g} is below the A/d = {ADVISED_A_OVER_D:g} that "
+            "Welker et al. (2012) advise; expect errors of several per cent (and spikes at "
+            "A/d = n + 1/2). Use a finer grid, or matrix_resampled / matrix_exact.",
+            CoarseGridWarning,
             stacklevel=2,
         )
     if alpha == 0:
