@@ -13,7 +13,7 @@ STUDY = $(shell $(BIN)/python -c 'import yaml; print(yaml.safe_load(open("$(CONF
 # --configfile takes several values: it always comes last
 SNAKEMAKE := $(BIN)/python -m snakemake --cores $(CORES)
 
-.PHONY: all venv test results report unlock baseline bench docs slurm-deps lint format lock clean
+.PHONY: all venv test results noise report unlock baseline bench docs slurm-deps lint format lock clean
 
 all: results
 
@@ -33,6 +33,11 @@ test: $(STAMP)
 results: $(STAMP)
 	$(SNAKEMAKE) --configfile $(CONFIG)
 	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
+
+# the noise and calibration studies (docs/physics.md sections 7-8): ~10 min on 2 cores
+noise: $(STAMP)
+	$(SNAKEMAKE) --configfile config/noise.yaml
+	$(SNAKEMAKE) --configfile config/calibration.yaml
 
 report: $(STAMP)
 	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
@@ -61,14 +66,20 @@ baseline: $(STAMP)
 bench: $(STAMP)
 	mkdir -p results
 	$(BIN)/python benchmarks/kernels.py | tee results/bench_kernels.txt
-	@if [ -f benchmarks/scaling.py ]; then $(BIN)/python benchmarks/scaling.py | tee results/bench_scaling.txt; fi
+	$(BIN)/python benchmarks/scaling.py | tee results/bench_scaling.txt
+	$(BIN)/python benchmarks/batched.py | tee results/bench_batched.txt
+	$(BIN)/python benchmarks/measured_batch.py | tee results/bench_measured_batch.txt
 
-# copy the paper study's figures and comparison table (and the last kernel benchmark) into
-# docs/ and README.md; run after `make results` (and `make bench`)
+# copy the paper study's figures and comparison table (and the last benchmarks, and the noise
+# and calibration studies' figures and summaries when they were run) into docs/ and README.md;
+# run after `make results` (and `make bench`, `make noise`)
 docs: $(STAMP)
 	$(BIN)/python tools/update_docs.py --study paper \
 	  $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt) \
-	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt)
+	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt) \
+	  $$(test -f results/bench_batched.txt && echo --batched results/bench_batched.txt) \
+	  $$(test -f results/noise/noise_summary.md && echo --summary-study noise) \
+	  $$(test -f results/calibration/noise_summary.md && echo --summary-study calibration)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -226,11 +226,12 @@ def test_second_run_has_nothing_to_do(quick_run):
 def test_every_rule_reruns_when_the_library_changes():
     """Snakemake only watches scripts: each rule must carry the library hash as a param."""
     rules = "\n".join(p.read_text() for p in sorted((REPO / "workflow" / "rules").glob("*.smk")))
-    blocks = re.split(r"\n(?=\s*rule )", rules)  # a rule may sit inside an `if`
-    rule_blocks = [b.strip() for b in blocks if b.strip().startswith("rule ")]
+    blocks = re.split(r"\n(?=\s*rule[ :])", rules)  # a rule may sit inside an `if` or a loop
+    rule_blocks = [b.strip() for b in blocks if re.match(r"rule[ :]", b.strip())]
     assert len(rule_blocks) >= 7
     for block in rule_blocks:
-        name = block.split()[1].rstrip(":")
+        named = re.search(r"name:\s*(\S+)", block)  # `rule:` with a `name:` in a loop
+        name = named.group(1) if block.startswith("rule:") and named else block.split()[1]
         assert "script:" in block, name
         assert "fmdecon=LIBRARY" in block, f"rule {name} does not pass the library hash"
         assert "conda:" in block, name

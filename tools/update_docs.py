@@ -33,6 +33,14 @@ def main() -> int:
     parser.add_argument("--study", default="paper")
     parser.add_argument("--bench", type=Path, help="text output of benchmarks/kernels.py")
     parser.add_argument("--scaling", type=Path, help="text output of benchmarks/scaling.py")
+    parser.add_argument("--batched", type=Path, help="text output of benchmarks/batched.py")
+    parser.add_argument(
+        "--summary-study",
+        action="append",
+        default=[],
+        help="a noise or calibration study whose figures and noise_summary.md to copy "
+        "(README markers named after the study)",
+    )
     args = parser.parse_args()
     results = REPO / "results" / args.study
     if not (results / "paper_comparison.md").exists():
@@ -50,6 +58,20 @@ def main() -> int:
         text = splice(text, "bench", "```\n" + args.bench.read_text(encoding="utf-8") + "```")
     if args.scaling:
         text = splice(text, "scaling", "```\n" + args.scaling.read_text(encoding="utf-8") + "```")
+    if args.batched:
+        text = splice(text, "batched", "```\n" + args.batched.read_text(encoding="utf-8") + "```")
+    for study in args.summary_study:
+        other = REPO / "results" / study
+        summary = other / "noise_summary.md"
+        if not summary.exists():
+            print(
+                f"update_docs: {other} has no noise_summary.md; run that study first",
+                file=sys.stderr,
+            )
+            return 2
+        for png in sorted((other / "figures").glob("*.png")):
+            shutil.copy2(png, target / png.name)
+        text = splice(text, study, summary.read_text(encoding="utf-8"))
     readme.write_text(text, encoding="utf-8")
     print(f"update_docs: figures -> {target.relative_to(REPO)}, table into README.md")
     return 0

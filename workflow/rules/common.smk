@@ -113,10 +113,21 @@ def cube_files(wildcards=None):
     return [f"{RESULTS}/metrics/{law}.nc" for law in LAWS]
 
 
-def figure_outputs():
-    """Every figure as PNG (in the report, with its own caption) and PDF."""
+#: jobs that share the rendering of the figures
+FIGURE_JOBS = 2
+
+
+def figure_parts():
+    """The figures of each rendering job (alternating, so that the costly curve figures are
+    spread over the jobs); no job without figures."""
+    parts = [FIGURES[i::FIGURE_JOBS] for i in range(FIGURE_JOBS)]
+    return [part for part in parts if part]
+
+
+def figure_outputs(stems):
+    """The figures ``stems`` as PNG (in the report, with their own captions) and PDF."""
     outputs = []
-    for stem in FIGURES:
+    for stem in stems:
         png = f"{RESULTS}/figures/{stem}.png"
         caption = f"../report/{stem}.rst"
         labels = {"figure": stem.split("_")[0], "shows": FIGURE_TITLES[stem]}

@@ -1,21 +1,24 @@
 # The figures of the study (Welker et al. 2012, Figs 2-9; the methods beyond the paper, 10-11;
 # noise and calibration, 12-14),
-# PNG for the report and PDF for print, rendered in one job (one interpreter start-up and one
-# matplotlib import for all of them).
+# PNG for the report and PDF for print. Rendering is most of a small study's cost after the
+# numbers: the figures are shared among FIGURE_JOBS jobs (one interpreter start-up and one
+# matplotlib import each), which run side by side on a 2-core machine.
 
 
-if FIGURES:
+for part, stems in enumerate(figure_parts()):
 
-    rule figures:
+    rule:
+        name:
+            f"figures_{part}"
         input:
             cubes=cube_files,
             curves=curve_files,
         output:
-            figure_outputs(),
+            figure_outputs(stems),
         log:
-            f"{RESULTS}/logs/figures.log",
+            f"{RESULTS}/logs/figures_{part}.log",
         benchmark:
-            f"{RESULTS}/benchmarks/figures.tsv"
+            f"{RESULTS}/benchmarks/figures_{part}.tsv"
         conda:
             CONDA_ENV
         resources:
@@ -24,7 +27,7 @@ if FIGURES:
         params:
             fmdecon=LIBRARY,
             views=VIEWS,
-            stems=FIGURES,
+            stems=stems,
             outdir=output_folder,
             caption=CAPTION,
             perturbed=PERTURBATIONS is not None,

@@ -418,6 +418,7 @@ def render(stem: str, cubes: Cubes, views: Views, png: str | Path, pdf: str | Pa
             png,
             lambda tmp: figure.savefig(tmp, format="png", dpi=200, metadata={"Software": creator}),
         )
+        figure.set_layout_engine("none")  # keep the PNG's layout for the PDF
         pdf_metadata = {"Creator": creator, "Title": FIGURES[stem].title, "CreationDate": None}
         write_atomic(pdf, lambda tmp: figure.savefig(tmp, format="pdf", metadata=pdf_metadata))
 

@@ -560,6 +560,7 @@ def render(
             png,
             lambda tmp: figure.savefig(tmp, format="png", dpi=200, metadata={"Software": creator}),
         )
+        figure.set_layout_engine("none")  # keep the PNG's layout: the PDF need not redo it
         pdf_metadata = {"Creator": creator, "Title": FIGURES[stem].title, "CreationDate": None}
         write_atomic(pdf, lambda tmp: figure.savefig(tmp, format="pdf", metadata=pdf_metadata))
 
