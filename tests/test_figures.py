@@ -116,8 +116,28 @@ def test_registry_has_the_paper_figures():
         "fig9_kappa_scaling",
         "fig10_all_methods",
         "fig11_matrix_family_cod_vs_a_over_d",
+        "fig15_cod_wellposedness",
     ]
     assert all(spec.title for spec in FIGURES.values())
+
+
+def test_wellposedness_figure_shades_the_forbidden_band(quick):
+    """Lennard-Jones on the paper's grid start is ill-posed for 27.0-28.0 pm (docs/physics.md
+    section 10): the cube carries the band and the figure shades exactly it."""
+    cubes, curves, config = quick
+    lj = cubes["lennard_jones"]
+    assert float(lj["inflection_S"]) == pytest.approx(-1.074, abs=0.002)
+    assert float(lj["forbidden_amplitude_low"]) == pytest.approx(27.0e-12, rel=0.01)
+    assert float(lj["forbidden_amplitude_high"]) == pytest.approx(28.0e-12, rel=0.01)
+    morse = cubes["morse"].sel(kappa=4.25e9)
+    assert float(morse["inflection_S"]) == pytest.approx(-0.991, abs=0.002)
+    assert np.isnan(float(morse["forbidden_amplitude_low"]))  # well-posed
+    figure = draw("fig15_cod_wellposedness", cubes, curves, config["figures"])
+    spans = [p for ax in figure.axes for p in ax.patches]
+    assert len(spans) == 1  # the Lennard-Jones band only
+    x = spans[0].get_patch_transform().transform(spans[0].get_path().vertices)[:, 0]
+    assert min(x) == pytest.approx(27.0, rel=0.01)  # pm
+    assert max(x) == pytest.approx(28.0, rel=0.01)
 
 
 def test_every_figure_renders(quick, tmp_path):

@@ -32,6 +32,7 @@ from fmdecon.study.perturb import (
     statistics,
 )
 from fmdecon.study.sweep import Study
+from fmdecon.wellposedness import inflection_point_exact
 
 __all__ = [
     "deconvolve_chunk",
@@ -113,6 +114,11 @@ def deconvolved_forces(
     return forces
 
 
+def _per_point(simulated: xr.Dataset) -> dict[str, Any]:
+    """The per-point scalars of a simulated chunk that the cube keeps (well-posedness)."""
+    return {name: ((), simulated[name].item()) for name in WELL_POSEDNESS if name in simulated}
+
+
 def _metrics(
     z: np.ndarray, force_model: np.ndarray, force_deconvolved: np.ndarray
 ) -> tuple[float, float, float]:
@@ -122,6 +128,35 @@ def _metrics(
     return cod(force_model, force_deconvolved), delta_f, delta_z
 
 
+#: Per-point results of the inflection-point test of the model force (docs/physics.md §10).
+WELL_POSEDNESS = (
+    "inflection_z",
+    "inflection_S",
+    "forbidden_amplitude_low",
+    "forbidden_amplitude_high",
+)
+
+
+def well_posedness(law: str, point: Mapping[str, float], z: np.ndarray) -> dict[str, float]:
+    """The inflection-point test of the model force of a parameter point, on its grid.
+
+    Distances are measured from the grid's closest point ``z[0]`` (docs/physics.md §10). The
+    inflection point with the most negative S is reported; the forbidden amplitudes span
+    every ill-posed range (NaN where the curve is well-posed).
+    """
+    names = FORCE_LAWS[law].parameter_names
+    model = force_law(law, {name: point[name] for name in names})
+    result = inflection_point_exact(model.force, z)
+    out = dict.fromkeys(WELL_POSEDNESS, math.nan)
+    if result.points:
+        worst = min(result.points, key=lambda p: p.S)
+        out["inflection_z"], out["inflection_S"] = worst.z, worst.S
+    if result.forbidden_amplitudes:
+        out["forbidden_amplitude_low"] = min(low for low, _ in result.forbidden_amplitudes)
+        out["forbidden_amplitude_high"] = max(high for _, high in result.forbidden_amplitudes)
+    return out
+
+
 def simulate(study: Study, law: str, point: int, block: int) -> xr.Dataset:
     """Exact frequency-shift curves of one chunk.
 
@@ -129,7 +164,8 @@ def simulate(study: Study, law: str, point: int, block: int) -> xr.Dataset:
     -------
     xarray.Dataset
         ``frequency_shift(amplitude, z)`` [Hz] and ``force_model(z)`` [N], with every
-        parameter of the point as a scalar coordinate.
+        parameter of the point as a scalar coordinate, and the point's inflection-point test
+        (:data:`WELL_POSEDNESS`, scalars).
     """
     values = study.laws[law].point(point)
     amps = study.block(block)
@@ -138,6 +174,7 @@ def simulate(study: Study, law: str, point: int, block: int) -> xr.Dataset:
         {
             "frequency_shift": (("amplitude", "z"), shift),
             "force_model": ("z", force_model),
+            **{name: ((), value) for name, value in well_posedness(law, values, z).items()},
         },
         coords={"amplitude": amps, "z": z, **_scalar_coords(values)},
         attrs={"law": law, "point": point, "block": block},
@@ -204,7 +241,8 @@ def deconvolve_chunk(
         | {
             "force_min_model": ((), force_model[i_min]),
             "z_min_model": ((), z[i_min]),
-        },
+        }
+        | _per_point(simulated),
         coords={"deconvolution": list(methods), "amplitude": amps, **scalars},
         attrs=dict(simulated.attrs),
     )
@@ -305,6 +343,7 @@ def deconvolve_perturbed(
             data[f"{metric}_realizations"] = ((*dims, "realization"), unfold(kept[i], 1))
     data["force_min_model"] = ((), force_model[i_min])
     data["z_min_model"] = ((), z[i_min])
+    data |= _per_point(simulated)
     coords: dict[str, Any] = {
         "deconvolution": list(methods),
         "amplitude": amps,

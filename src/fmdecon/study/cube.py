@@ -69,6 +69,23 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "frequency_shift": {"units": "Hz", "long_name": "exact frequency shift"},
     "force_deconvolved": {"units": "N", "long_name": "deconvolved force"},
     "residual": {"units": "N", "long_name": "residual F_dec - F_model (Welker Eq. 20)"},
+    # the inflection-point test of the model force (docs/physics.md section 10)
+    "inflection_z": {
+        "units": "m",
+        "long_name": "inflection point of the model force with the most negative S",
+    },
+    "inflection_S": {
+        "units": "1",
+        "long_name": "S = (z_i - z_min)^2 F3(z_i) / (4 F1(z_i)), Fn the n-th derivative of F",
+    },
+    "forbidden_amplitude_low": {
+        "units": "m",
+        "long_name": "smallest amplitude of the ill-posed range (NaN: well-posed)",
+    },
+    "forbidden_amplitude_high": {
+        "units": "m",
+        "long_name": "largest amplitude of the ill-posed range (NaN: well-posed)",
+    },
     # perturbed studies (docs/physics.md sections 7-8)
     "noise_rms": {"units": "Hz", "long_name": "rms of white frequency-shift noise"},
     "amplitude_error": {"units": "1", "long_name": "relative error of the reported amplitude"},

@@ -91,6 +91,11 @@ FIGURES: dict[str, FigureSpec] = {
         min_methods=2,
         method_filter=is_matrix_family,
     ),
+    "fig15_cod_wellposedness": FigureSpec(
+        "wellposedness",
+        None,
+        "CoD versus amplitude with the amplitudes the inflection-point test forbids",
+    ),
 }
 
 

@@ -440,6 +440,55 @@ def _all_methods_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) ->
     return figure
 
 
+def _wellposedness_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
+    """CoD(A) of every method with the amplitudes the inflection-point test forbids shaded,
+    one panel per law (the test of docs/physics.md section 10 on the model force, stored in
+    the cube as ``inflection_S`` and ``forbidden_amplitude_low``/``_high``)."""
+    laws = _laws(cubes)
+    figure = _new_figure(DOUBLE_COLUMN, 2.9)
+    axes = np.atleast_1d(figure.subplots(1, len(laws), squeeze=False)[0])
+    for column, law in enumerate(laws):
+        cube = _point(cubes, law, views)
+        ax = axes[column]
+        amplitudes = cube["amplitude"].to_numpy() * PM
+        series = []
+        for i, method in enumerate(_methods(cube, paper_only=False)):
+            cod = cube["cod"].sel(deconvolution=method).to_numpy()
+            series.append(cod)
+            ax.plot(amplitudes, cod, **_style(method, i))
+        low = (
+            float(cube["forbidden_amplitude_low"]) if "forbidden_amplitude_low" in cube else np.nan
+        )
+        high = (
+            float(cube["forbidden_amplitude_high"])
+            if "forbidden_amplitude_high" in cube
+            else np.nan
+        )
+        s_value = float(cube["inflection_S"]) if "inflection_S" in cube else np.nan
+        if np.isfinite(low):
+            ax.axvspan(low * PM, high * PM, color="0.75", alpha=0.6, lw=0, label="forbidden A")
+            verdict = f"ill-posed for A = {low * PM:.1f}\u2013{high * PM:.1f} pm"
+        elif np.isfinite(s_value):
+            verdict = "well-posed (S > \u22121)"
+        else:
+            verdict = "no inflection point: well-posed"
+        text = f"S = {s_value:.3f}: {verdict}" if np.isfinite(s_value) else verdict
+        ax.text(0.03, 0.04, text, transform=ax.transAxes, fontsize=7, va="bottom")
+        ax.set_ylim(*_cod_limits(series))
+        ax.set_title(_law_label(cube, law))
+        ax.set_ylabel("CoD $R^2$")
+        _amplitude_axis(ax, cube)
+        _panel_letter(ax, column)
+    handles, labels = [], []
+    for ax in axes:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            if text not in labels:
+                handles.append(handle)
+                labels.append(text)
+    figure.legend(handles, labels, loc="outside upper center", ncol=min(len(labels), 5))
+    return figure
+
+
 def _matrix_family_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """CoD versus A/d of the matrix-family methods: one column per law, the second row zoomed
     at small A/d with dotted lines at A/d = n + 1/2 (Fig. 11)."""
@@ -493,6 +542,7 @@ BODIES: dict[str, Body] = {
     "matrix_a_over_d": _matrix_a_over_d_figure,
     "kappa": _kappa_figure,
     "all_methods": _all_methods_figure,
+    "wellposedness": _wellposedness_figure,
     "matrix_family": _matrix_family_figure,
 }
 
