@@ -10,7 +10,6 @@ rule deconvolve:
         f"{RESULTS}/logs/deconvolve/{{law}}/{{group}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/deconvolve/{{law}}/{{group}}_{{block}}.tsv"
-    retries: 2
     group:
         "chunk"
     conda:

@@ -12,7 +12,6 @@ rule simulate:
         f"{RESULTS}/logs/simulate/{{law}}/{{group}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/simulate/{{law}}/{{group}}_{{block}}.tsv"
-    retries: 2
     group:
         "chunk"
     conda:
