@@ -10,6 +10,7 @@ rule deconvolve:
         f"{RESULTS}/logs/deconvolve/{{law}}/{{group}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/deconvolve/{{law}}/{{group}}_{{block}}.tsv"
+    priority: 1  # the critical path: before the curves of the marked amplitudes
     group:
         "chunk"
     conda:

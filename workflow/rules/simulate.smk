@@ -12,6 +12,7 @@ rule simulate:
         f"{RESULTS}/logs/simulate/{{law}}/{{group}}_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/simulate/{{law}}/{{group}}_{{block}}.tsv"
+    priority: 1  # the critical path: before the curves of the marked amplitudes
     group:
         "chunk"
     conda:
