@@ -39,7 +39,7 @@ def main() -> int:
         action="append",
         default=[],
         help="a noise or calibration study whose figures and noise_summary.md to copy "
-        "(README markers named after the study)",
+        "(to docs/figures and docs/<study>_summary.md)",
     )
     args = parser.parse_args()
     results = REPO / "results" / args.study
@@ -71,7 +71,7 @@ def main() -> int:
             return 2
         for png in sorted((other / "figures").glob("*.png")):
             shutil.copy2(png, target / png.name)
-        text = splice(text, study, summary.read_text(encoding="utf-8"))
+        shutil.copy2(summary, REPO / "docs" / f"{study}_summary.md")
     readme.write_text(text, encoding="utf-8")
     print(f"update_docs: figures -> {target.relative_to(REPO)}, table into README.md")
     return 0
