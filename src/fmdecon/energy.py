@@ -34,11 +34,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
 from fmdecon._validation import curve, finite_array, grid, sensor
+from fmdecon.methods.sader_jarvis import _scale_exponent
 
 __all__ = ["force_integral_energy", "sader_jarvis_energy"]
 
 _BLOCK_ELEMENTS = 1_000_000  # kernel entries per block on non-uniform grids
-_MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _FFT_UNIFORM_RTOL = 1e-10  # spacing deviation below which the FFT path is exact to rounding
 
 
@@ -59,13 +59,9 @@ def _correlate_uniform(
     """
     n = values.size
     envelope = np.maximum.accumulate(np.abs(values[::-1]))[::-1]  # non-increasing
-    if envelope[0] == 0:
+    gamma = _scale_exponent(envelope)  # the same rescaling as the Sader-Jarvis force
+    if gamma is None:
         return np.zeros(n)
-    last = int(np.flatnonzero(envelope > 0)[-1])
-    gamma = 0.0
-    if last > 0:
-        gamma = np.log(envelope[0] / envelope[last]) / last
-        gamma = min(max(gamma, 0.0), _MAX_LOG_SCALE / n)
     index = np.arange(n, dtype=np.float64)
     kernel = np.zeros(n)
     kernel[1:] = _kernel(index[1:] * step, a, b) * np.exp(-gamma * index[1:])

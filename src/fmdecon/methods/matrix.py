@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import curve, grid, sensor, uniform_step
+from fmdecon._validation import curves, sensor, uniform_step
 
 __all__ = [
     "ADVISED_A_OVER_D",
@@ -281,36 +281,6 @@ def _solve_causal(
     return lfilter([1.0], weights, rhs, axis=-1)
 
 
-def _curves(
-    z: ArrayLike, df: ArrayLike, name: str = "df"
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Check a grid and one curve (1-D) or a batch of curves (shape ``(..., N)``) on it.
-
-    1-D input goes through :func:`fmdecon._validation.curve` unchanged; for batched input the
-    same checks are made on the last axis (finite values, length of ``z``).
-    """
-    try:
-        out = np.asarray(df, dtype=np.float64)
-    except (TypeError, ValueError):
-        return curve(z, df, name)  # raises, naming the argument
-    if out.ndim <= 1:
-        return curve(z, df, name)
-    z_checked = grid(z)
-    if out.shape[-1] != z_checked.size:
-        raise ValueError(
-            f"{name} must have the length of z along its last axis; got {name}.shape = "
-            f"{out.shape} and len(z) = {z_checked.size}"
-        )
-    bad = np.argwhere(~np.isfinite(out))
-    if bad.size:
-        i = tuple(int(v) for v in bad[0])
-        raise ValueError(
-            f"{name} must be finite; {name}[{', '.join(map(str, i))}] = {out[i]!r} "
-            f"({bad.shape[0]} non-finite value(s))"
-        )
-    return z_checked, out
-
-
 def matrix_method(
     z: ArrayLike,
     df: ArrayLike,
@@ -365,7 +335,7 @@ def matrix_method(
     CoarseGridWarning
         If ``1 <= A/d < 50``, below the ratio Welker et al. (2012) advise.
     """
-    z, df = _curves(z, df, "df")
+    z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")

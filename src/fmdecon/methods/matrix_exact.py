@@ -33,11 +33,10 @@ import warnings
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from fmdecon._validation import UNIFORM_RTOL, positive_scalar, sensor
+from fmdecon._validation import UNIFORM_RTOL, curves, positive_scalar, sensor
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
     SmallAmplitudeWarning,
-    _curves,
     _solve_causal,
 )
 
@@ -164,7 +163,7 @@ def matrix_exact(
     """
     from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
 
-    z, df = _curves(z, df, "df")
+    z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     factor = _upsample_factor(upsample)
     if solver not in ("auto", "recursive", "fft"):

@@ -16,10 +16,9 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from fmdecon._validation import sensor
+from fmdecon._validation import curves, sensor
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
-    _curves,
     _solve_causal,
     matrix_alpha,
     matrix_weights,
@@ -82,7 +81,7 @@ def matrix_resampled(
     """
     from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
 
-    z, df = _curves(z, df, "df")
+    z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     minimum = _alpha_min(alpha_min)
     if solver not in ("auto", "recursive", "fft"):

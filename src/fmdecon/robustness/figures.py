@@ -44,7 +44,6 @@ from fmdecon.robustness.summary import (
     swept_errors,
 )
 from fmdecon.study.config import as_list
-from fmdecon.study.cube import write_atomic
 from fmdecon.study.perturb import ERROR_KEYS
 from fmdecon.welker2012.figures import (
     DOUBLE_COLUMN,
@@ -56,6 +55,7 @@ from fmdecon.welker2012.figures import (
     _new_figure,
     _panel_letter,
     _style,
+    save,
 )
 
 __all__ = ["FIGURES", "RC", "RobustnessFigure", "available", "draw", "render", "render_all"]
@@ -409,18 +409,7 @@ def draw(stem: str, cubes: Cubes, views: Views) -> Figure:
 def render(stem: str, cubes: Cubes, views: Views, png: str | Path, pdf: str | Path) -> None:
     """Draw the figure ``stem`` and write it as PNG (200 dpi) and PDF, atomically
     (:func:`fmdecon.study.cube.write_atomic`: no partial file under the final name)."""
-    from fmdecon import __version__
-
-    figure = draw(stem, cubes, views)
-    creator = f"fmdecon {__version__}"
-    with mpl.rc_context(RC):
-        write_atomic(
-            png,
-            lambda tmp: figure.savefig(tmp, format="png", dpi=200, metadata={"Software": creator}),
-        )
-        figure.set_layout_engine("none")  # keep the PNG's layout for the PDF
-        pdf_metadata = {"Creator": creator, "Title": FIGURES[stem].title, "CreationDate": None}
-        write_atomic(pdf, lambda tmp: figure.savefig(tmp, format="pdf", metadata=pdf_metadata))
+    save(draw(stem, cubes, views), FIGURES[stem].title, png, pdf)
 
 
 def render_all(stems: Sequence[str], cubes: Cubes, views: Views, outdir: str | Path) -> list[Path]:

@@ -601,9 +601,14 @@ def render(
     ValueError
         If ``stem`` is not a registered figure.
     """
+    save(draw(stem, cubes, curves, views), FIGURES[stem].title, png, pdf)
+
+
+def save(figure: Figure, title: str, png: str | Path, pdf: str | Path) -> None:
+    """Write a figure as PNG (200 dpi) and PDF, each atomically
+    (:func:`fmdecon.study.cube.write_atomic`); the one writer of every figure of fmdecon."""
     from fmdecon import __version__
 
-    figure = draw(stem, cubes, curves, views)
     creator = f"fmdecon {__version__}"
     with mpl.rc_context(RC):
         write_atomic(
@@ -611,7 +616,7 @@ def render(
             lambda tmp: figure.savefig(tmp, format="png", dpi=200, metadata={"Software": creator}),
         )
         figure.set_layout_engine("none")  # keep the PNG's layout: the PDF need not redo it
-        pdf_metadata = {"Creator": creator, "Title": FIGURES[stem].title, "CreationDate": None}
+        pdf_metadata = {"Creator": creator, "Title": title, "CreationDate": None}
         write_atomic(pdf, lambda tmp: figure.savefig(tmp, format="pdf", metadata=pdf_metadata))
 
 
