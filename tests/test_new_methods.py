@@ -377,3 +377,44 @@ def test_matrix_exact_single_cell_is_nan():
         warnings.simplefilter("error")
         out = fmdecon.matrix_exact(z, np.ones(50), 0.4 * step, 1800.0, 32768.0, upsample=4)
     assert np.isfinite(out).all()
+
+
+# --------------------------------------------------------------------------------------------
+# the fast building blocks of matrix_exact against the obvious versions
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("jitter", [0.0, 3e-7])
+@pytest.mark.parametrize("factor", [2, 4, 5])
+def test_uniform_upsampling_equals_cubic_spline(factor, jitter, paper, morse):
+    from scipy.interpolate import CubicSpline
+
+    from fmdecon.methods.matrix_exact import _is_uniform, _upsample_uniform
+
+    z = paper.z[:700].copy()
+    step = z[1] - z[0]
+    z[1:-1] += jitter * step * np.random.default_rng(3).uniform(-1, 1, z.size - 2)
+    assert _is_uniform(z)
+    df = morse.frequency_shift(z, 100e-12, paper.k, paper.f0)
+    curves = df + 0.1 * np.random.default_rng(4).standard_normal((2, 3, z.size))
+    fine_z = z[0] + (z[-1] - z[0]) / (z.size - 1) / factor * np.arange(factor * (z.size - 1) + 1)
+    fine_z[-1] = z[-1]
+    for data in (df, curves):
+        slow = CubicSpline(z, data, axis=-1)(fine_z)
+        fast = _upsample_uniform(z, data, factor)
+        assert fast.shape == slow.shape
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-14 * np.max(np.abs(slow)))
+
+
+@pytest.mark.parametrize(("n", "width"), [(257, 40), (600, 601), (1001, 3000), (2048, 700)])
+def test_split_solve_equals_dense_triangular_solve(n, width):
+    from fmdecon.methods.matrix import _split_solve
+
+    rng = np.random.default_rng(n)
+    weights = np.abs(rng.standard_normal(width)) / np.arange(1, width + 1) ** 1.5
+    weights[0] = 2.0  # a well-conditioned causal system
+    rhs = rng.standard_normal(n)
+    slow = reference.causal_toeplitz_dense(weights, rhs)
+    np.testing.assert_allclose(
+        _split_solve(weights, rhs), slow, rtol=0, atol=1e-12 * np.max(np.abs(slow))
+    )

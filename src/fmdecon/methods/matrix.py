@@ -46,8 +46,13 @@ ADVISED_A_OVER_D = 50.0
 #: crossover: the recursive filter costs ~N (2 alpha + 1) multiply-adds, the FFT solve a
 #: few dozen FFTs of length ~2N).
 FFT_ALPHA = 150
+#: The same for a batch of curves, where the inverse series is shared by all rows and each
+#: row costs two transforms (measured crossover at N = 5000).
+FFT_ALPHA_BATCH = 25
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _MAX_LOG_GROWTH = np.log(1e8)  # largest growth of a rescaled curve above its end value
+_GROUP_QUANTUM = 4.0  # log-range by which rescaling exponents of a batch's rows may differ
+_BATCH_VALUES = 4_194_304  # transform values per block of curves in a batched FFT solve
 _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
 
 
@@ -198,6 +203,34 @@ def _inverse_series_fast(weights: NDArray[np.float64], n: int) -> NDArray[np.flo
     return inverse
 
 
+def _fft_threshold(df: NDArray[np.float64], single: int, batch: int) -> int:
+    """Band size above which ``solver="auto"`` solves by FFT: ``single`` for one curve,
+    ``batch`` for a batch of curves (which share the inverse series)."""
+    return batch if df.ndim > 1 and df.size > df.shape[-1] else single
+
+
+def _split_solve(weights: NDArray[np.float64], rhs: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Solve ``sum_m w_m F_(i-m) = rhs_i``, ``i = 0 .. n-1``, for one curve in two halves.
+
+    The inverse series is needed only to ``half = ceil(n/2)`` coefficients (half the
+    Newton work of :func:`_inverse_series_fast`): the first half of the solution is
+    ``h * rhs[:half]``; the second half solves the same system for ``rhs[half:]`` minus what
+    the first half's forces contribute there (``(w * F[:half])[half:n]``). Every product is a
+    cyclic convolution of one length ``>= n`` whose wrapped-around part never reaches the
+    coefficients used, so a curve costs eight transforms of length ~n instead of the
+    Newton steps to ``n`` and three transforms of length ~2n. Same numbers to rounding.
+    """
+    n = rhs.size
+    half = (n + 1) // 2
+    size = fft.next_fast_len(n, real=True)
+    spectrum = fft.rfft(_inverse_series_fast(weights, half), size)
+    first = fft.irfft(spectrum * fft.rfft(rhs[:half], size), size)[:half]
+    # linear product of length <= n + half - 1: wrapped indices land below half - 1
+    carried = fft.irfft(fft.rfft(weights[:n], size) * fft.rfft(first, size), size)[half:n]
+    second = fft.irfft(spectrum * fft.rfft(rhs[half:] - carried, size), size)[: n - half]
+    return np.concatenate([first, second])
+
+
 def _scale_exponent(envelope: NDArray[np.float64]) -> float:
     """Exponent ``gamma`` of the rescaling ``F_i = e^(gamma i) G_i`` for one reversed curve
     whose running maximum of ``|rhs|`` is ``envelope`` (0 if the curve is zero)."""
@@ -216,6 +249,14 @@ def _scale_exponent(envelope: NDArray[np.float64]) -> float:
         # unit impulse) the mean log-slope would amplify the jump by e^(gamma n), and the
         # FFT's absolute rounding with it. For smooth decays (every model curve) the bound
         # is far from active, and gamma is unchanged.
+        # A bound first, from blocks of the envelope (non-decreasing) against the rescaling
+        # (decreasing): only when it exceeds the limit is the growth computed per sample.
+        # The exponent is the same either way; the bound saves a logarithm per sample.
+        starts = np.arange(first, n - 1, max(1, (n - 1 - first) // 64))
+        ends = np.append(starts[1:], n - 1) - 1
+        bound = np.log(envelope[ends] / envelope[-1]) + gamma * (n - 1 - starts)
+        if bound.max() <= _MAX_LOG_GROWTH:
+            return gamma
         i = np.arange(first, n - 1)
         growth = np.log(envelope[i] / envelope[-1]) + gamma * (n - 1 - i)
         if growth.max() > _MAX_LOG_GROWTH:
@@ -232,7 +273,8 @@ def _solve_fft(
     ``rhs`` has shape ``(..., N)``; every row is solved with its own rescaling exponent, and
     the inverse series is computed once, for the smallest exponent, and rescaled per row
     (``1/w(x e^-g)`` has the coefficients ``h_m e^(-g m)``). ``fast`` selects
-    :func:`_inverse_series_fast` (the same numbers to rounding).
+    :func:`_inverse_series_fast` and, for one curve, :func:`_split_solve` (the same numbers
+    to rounding; :func:`matrix_method` does not use it, so its numbers are unchanged).
     """
     inverse_series = _inverse_series_fast if fast else _inverse_series
     n = rhs.shape[-1]
@@ -243,23 +285,39 @@ def _solve_fft(
         gamma = _scale_exponent(envelope)
         offset = np.arange(n, dtype=np.float64) - (n - 1)  # <= 0: the rescaling never overflows
         scaled_weights = weights * np.exp(-gamma * np.arange(weights.size))
-        scaled = _product(inverse_series(scaled_weights, n), rhs * np.exp(-gamma * offset), n)
+        scaled_rhs = rhs * np.exp(-gamma * offset)
+        if fast:
+            scaled = _split_solve(scaled_weights, scaled_rhs)
+        else:
+            scaled = _product(inverse_series(scaled_weights, n), scaled_rhs, n)
         return scaled * np.exp(gamma * offset)
     rows = rhs.reshape(-1, n)
+    if rows.shape[0] == 1:  # a batch of one curve is that curve, bit for bit
+        return _solve_fft(weights, rows[0], fast=fast).reshape(rhs.shape)
     envelopes = np.maximum.accumulate(np.abs(rows), axis=-1)
     gammas = np.array([_scale_exponent(envelope) for envelope in envelopes])
+    # Rows share a rescaling when their exponents agree to _GROUP_QUANTUM / n: the exponent
+    # is floored to such a multiple, which changes a row's rescaled dynamic range by less
+    # than e^_GROUP_QUANTUM (~55: the FFT's rounding, relative to the row's own values, stays
+    # ~1e-14) and never raises it above the bound of _scale_exponent. Noisy copies of one
+    # curve then fall into a few groups, each needing one transform of its inverse series
+    # and no per-row exponentials.
+    gammas = np.floor(gammas * n / _GROUP_QUANTUM) * _GROUP_QUANTUM / n
     base = float(gammas.min())
     offset = np.arange(n, dtype=np.float64) - (n - 1)
     index = np.arange(n, dtype=np.float64)
     inverse = inverse_series(weights * np.exp(-base * np.arange(weights.size)), n)
-    inverses = np.empty_like(rows)
-    scaled_rhs = np.empty_like(rows)
-    for r, gamma in enumerate(gammas):  # a loop over curves, not grid points
-        inverses[r] = inverse if gamma == base else inverse * np.exp(-(gamma - base) * index)
-        scaled_rhs[r] = rows[r] * np.exp(-gamma * offset)
     size = fft.next_fast_len(2 * n - 1, real=True)
-    scaled = fft.irfft(fft.rfft(inverses, size) * fft.rfft(scaled_rhs, size), size)[:, :n]
-    scaled *= np.exp(np.outer(gammas, offset))
+    scaled = np.empty_like(rows)
+    for gamma in np.unique(gammas):  # a loop over groups of curves, not grid points
+        members = np.flatnonzero(gammas == gamma)
+        group_inverse = inverse if gamma == base else inverse * np.exp(-(gamma - base) * index)
+        spectrum = fft.rfft(group_inverse, size)
+        rescale = np.exp(-gamma * offset)
+        for block in range(0, members.size, max(1, _BATCH_VALUES // size)):  # bounded memory
+            chosen = members[block : block + max(1, _BATCH_VALUES // size)]
+            product = spectrum * fft.rfft(rows[chosen] * rescale, size)
+            scaled[chosen] = fft.irfft(product, size)[:, :n] / rescale
     return scaled.reshape(rhs.shape)
 
 
@@ -312,7 +370,8 @@ def matrix_method(
     solver : {"auto", "recursive", "fft"}, optional
         How the triangular system is solved: forward substitution as a recursive filter
         (O(N alpha)), FFT power-series inversion (O(N log N)), or the faster of the two for
-        this band (``"fft"`` when ``alpha > FFT_ALPHA``). The results agree to rounding.
+        this band (``"fft"`` when ``alpha > FFT_ALPHA``, or ``alpha > FFT_ALPHA_BATCH`` for a
+        batch of curves). The results agree to rounding.
 
     Returns
     -------
@@ -364,7 +423,8 @@ def matrix_method(
         return np.full(df.shape, np.nan)
     weights = matrix_weights(amplitude, step, k, f0)
     # reversed axis: index 0 is the farthest point; zero initial state = zero force beyond
-    use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
+    threshold = _fft_threshold(df, FFT_ALPHA, FFT_ALPHA_BATCH)
+    use_fft = solver == "fft" or (solver == "auto" and alpha > threshold)
     return _solve_causal(weights, df[..., ::-1], "fft" if use_fft else "recursive")[
         ..., ::-1
     ].copy()

@@ -19,6 +19,8 @@ from numpy.typing import ArrayLike, NDArray
 from fmdecon._validation import curves, sensor
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
+    FFT_ALPHA_BATCH,
+    _fft_threshold,
     _solve_causal,
     matrix_alpha,
     matrix_weights,
@@ -65,7 +67,8 @@ def matrix_resampled(
     alpha_min : int, optional
         Smallest band half-width ``alpha'`` (default 50, as Welker et al. advise A/d > 50).
     solver : {"auto", "recursive", "fft"}, optional
-        As for :func:`fmdecon.matrix_method` (``"auto"``: FFT when ``alpha' > FFT_ALPHA``).
+        As for :func:`fmdecon.matrix_method` (``"auto"``: FFT when ``alpha' > FFT_ALPHA``, or
+        ``alpha' > FFT_ALPHA_BATCH`` for a batch of curves).
 
     Returns
     -------
@@ -96,7 +99,9 @@ def matrix_resampled(
     resampled_df = CubicSpline(z, df, axis=-1)(resampled_z)
     # matrix_alpha(A, A/alpha) == alpha, so these are the weights of section 3 for alpha'
     weights = matrix_weights(amplitude, step, k, f0)
-    use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
+    use_fft = solver == "fft" or (
+        solver == "auto" and alpha > _fft_threshold(df, FFT_ALPHA, FFT_ALPHA_BATCH)
+    )
     force = _solve_causal(
         weights, resampled_df[..., ::-1], "fft" if use_fft else "recursive", fast=True
     )[..., ::-1]
