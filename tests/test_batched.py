@@ -95,7 +95,8 @@ def test_sader_jarvis_single_row_is_bit_identical(paper, morse):
 
 def test_sader_jarvis_kernel_spectrum_once_per_batch(paper, morse):
     """Curves whose envelopes decay alike share one rescaling exponent: the kernel spectrum
-    is computed once for the whole batch (one cache miss), not once per curve."""
+    is computed once for the whole batch (one cache miss; the blocks of rows reuse it from
+    the cache), not once per curve."""
     z = paper.z
     amplitude = 90e-12
     df = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
@@ -104,7 +105,6 @@ def test_sader_jarvis_kernel_spectrum_once_per_batch(paper, morse):
     fmdecon.sader_jarvis(z, curves, amplitude, paper.k, paper.f0)
     info = sader_jarvis_module._scaled_kernel.cache_info()
     assert info.misses == 1
-    assert info.hits == 0
 
 
 def test_sader_jarvis_groups_by_gamma(paper, morse):

@@ -52,7 +52,7 @@ FFT_ALPHA_BATCH = 25
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _MAX_LOG_GROWTH = np.log(1e8)  # largest growth of a rescaled curve above its end value
 _GROUP_QUANTUM = 4.0  # log-range by which rescaling exponents of a batch's rows may differ
-_BATCH_VALUES = 4_194_304  # transform values per block of curves in a batched FFT solve
+_BATCH_VALUES = 262_144  # transform values per block of curves in a batched FFT solve
 _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
 
 

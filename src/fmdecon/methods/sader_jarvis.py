@@ -269,8 +269,20 @@ def sader_jarvis(
         )
         return singular, correction + suffix[..., :defined], first_sample
 
-    # on a batch, the elementwise work is done in chunks of rows that stay in cache, the
-    # kernel sum for the whole batch at once (one kernel spectrum per rescaling exponent)
+    spacing = (z[last] - z[0]) / last
+    uniform = np.all(np.abs(step[:last] - spacing) <= _FFT_UNIFORM_RTOL * spacing)
+    if uniform and df.ndim == 2 and df.shape[0] > 1:
+        # a batch on a uniform grid: everything per block of rows that stays in cache (the
+        # kernel spectra, one per rescaling exponent, come from the cache across blocks)
+        force = np.full(df.shape, np.nan)
+        for rows in _row_chunks(df.shape[0], n):
+            singular_, partial_, first_ = local_terms(df[rows])
+            kernel_ = _correlate_uniform(singular_, spacing)[:, :defined]
+            force[rows, :defined] = 2.0 * k * (partial_ + kernel_ - first_)
+        return force
+
+    # on a batch (non-uniform grid), the elementwise work is done in chunks of rows that stay
+    # in cache, the kernel sum for the whole batch at once (each kernel block built once)
     chunks = [slice(0, None)] if df.ndim == 1 else _row_chunks(df.shape[0], n)
     singular = np.empty((*df.shape[:-1], last + 1))
     partial = np.empty((*df.shape[:-1], max(defined, 0)))
@@ -279,8 +291,6 @@ def sader_jarvis(
         singular[rows], partial[rows], first_sample[rows] = local_terms(df[rows])
 
     # kernel part: sum_{i>j} w_i (a Omega_i - b Omega'_i) / sqrt(z_i - z_j)
-    spacing = (z[last] - z[0]) / last
-    uniform = np.all(np.abs(step[:last] - spacing) <= _FFT_UNIFORM_RTOL * spacing)
     if uniform:
         kernel_sum = _correlate_uniform(singular, spacing)
     else:
