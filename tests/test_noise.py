@@ -189,3 +189,82 @@ def test_bad_grid_and_sensor():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         force_noise("sader_jarvis", z, 50e-12, K, F0, 0.1)  # no spurious warnings
+
+
+# matrix_resampled on a uniform grid: the structured computation (FFT correlations with the
+# Gram matrix of the resampling spline) against the sparse one (spline matrices, exact)
+RESAMPLED_CASES = [
+    (600, 12.49, {}),  # A/d < 50: resampled grid 4x finer (N' = 2398)
+    (1000, 37.3, {"solver": "fft"}),  # A/d < 50, N' = 1340; the FFT solve's impulse response
+    (800, 60.51, {}),  # just above a half-integer: alpha' = 61, d' < d
+    (1200, 60.49, {}),  # just below: alpha' = 60, d' > d (N' < N)
+    (1500, 170.52, {}),  # wide band, FFT solve (alpha' = 171 > FFT_ALPHA)
+    (700, 12.3, {"alpha_min": 20}),  # another alpha_min
+]
+
+
+@pytest.mark.parametrize(("n", "ratio", "options"), RESAMPLED_CASES)
+def test_resampled_uniform_equals_sparse(n, ratio, options):
+    from fmdecon.noise import (
+        _resampled_sparse_row_norms,
+        _resampled_uniform_row_norms,
+        _resampling,
+    )
+
+    z = uniform_grid(n)
+    resampling = _resampling(z, ratio * (z[1] - z[0]), K, F0, options)
+    fast = _resampled_uniform_row_norms(z, resampling)
+    assert fast is not None  # the structured computation applies
+    slow = _resampled_sparse_row_norms(z, resampling)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    assert np.count_nonzero(np.isnan(fast)) <= 1  # only z_N, beyond the resampled grid
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
+
+
+def test_resampled_uniform_paper_grid(paper):
+    """The paper's grid (N = 5000) at A = 137 pm against the sparse computation (~1 s)."""
+    from fmdecon.noise import _resampled_sparse_row_norms, _resampling
+
+    resampling = _resampling(paper.z, 137e-12, paper.k, paper.f0, {})
+    fast = force_noise("matrix_resampled", paper.z, 137e-12, paper.k, paper.f0, 1.0)
+    slow = _resampled_sparse_row_norms(paper.z, resampling)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    np.testing.assert_allclose(fast, slow, rtol=2e-12, atol=0)
+
+
+def test_resampled_path_choice(monkeypatch):
+    """force_noise uses the structured computation on a uniform grid and the sparse one on
+    a non-uniform grid or where the resampled grid is much finer than the input."""
+    import fmdecon.noise as noise
+
+    calls = []
+    sparse = noise._resampled_sparse_row_norms
+    monkeypatch.setattr(
+        noise, "_resampled_sparse_row_norms", lambda *a: calls.append(1) or sparse(*a)
+    )
+    z = uniform_grid(600)
+    step = z[1] - z[0]
+    force_noise("matrix_resampled", z, 37.3 * step, K, F0, 1.0)
+    assert not calls
+    force_noise("matrix_resampled", nonuniform_grid(600), 37.3 * step, K, F0, 1.0)
+    assert len(calls) == 1
+    force_noise("matrix_resampled", z, 3.5 * step, K, F0, 1.0)  # d' = d / 14
+    assert len(calls) == 2
+    # uniform only to 1e-7 of a step (values rounded): the method treats it as given, so
+    # the exact sparse way, not the lattice one
+    jittered = z + 1e-7 * step * np.random.default_rng(5).uniform(-1, 1, z.size)
+    force_noise("matrix_resampled", jittered, 37.3 * step, K, F0, 1.0)
+    assert len(calls) == 3
+
+
+def test_resampled_uniform_without_fft_out(monkeypatch):
+    """The same numbers where numpy's FFTs cannot write into a given array (numpy < 2)."""
+    import fmdecon.noise as noise
+
+    z = uniform_grid(600)
+    amplitude = 37.3 * (z[1] - z[0])
+    expected = force_noise("matrix_resampled", z, amplitude, K, F0, 1.0)
+    monkeypatch.setattr(noise, "_FFT_OUT", False)
+    np.testing.assert_allclose(
+        force_noise("matrix_resampled", z, amplitude, K, F0, 1.0), expected, rtol=1e-13
+    )
