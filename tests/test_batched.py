@@ -86,6 +86,28 @@ def test_shapes(name, paper, morse, lennard_jones):
     assert_rows_equal(row[0], one)
 
 
+@pytest.mark.parametrize("amplitude", [12e-12, 200e-12])
+@pytest.mark.parametrize("name", list(METHODS))
+def test_single_row_batch_is_bit_identical(name, amplitude, paper, morse):
+    """A batch of one curve, of shape (1, N) or (1, 1, N), is that curve, bit for bit."""
+    z = paper.z[:1500]
+    df = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
+    df = df + 0.1 * np.random.default_rng(2).standard_normal(z.size)
+    one = fmdecon.deconvolve(name, z, df, amplitude, paper.k, paper.f0)
+    for shape in ((1, z.size), (1, 1, z.size)):
+        batched = fmdecon.deconvolve(name, z, df.reshape(shape), amplitude, paper.k, paper.f0)
+        assert batched.shape == shape
+        np.testing.assert_array_equal(batched.reshape(z.size), one)
+
+
+@pytest.mark.parametrize("amplitude", [12e-12, 200e-12])
+@pytest.mark.parametrize("name", list(METHODS))
+def test_empty_batch(name, amplitude, paper):
+    z = paper.z[:600]
+    out = fmdecon.deconvolve(name, z, np.zeros((0, z.size)), amplitude, paper.k, paper.f0)
+    assert out.shape == (0, z.size)
+
+
 def test_sader_jarvis_single_row_is_bit_identical(paper, morse):
     z = paper.z
     df = morse.frequency_shift(z, 80e-12, paper.k, paper.f0)

@@ -384,14 +384,15 @@ def test_matrix_exact_single_cell_is_nan():
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("n", [4, 5, 7, 700, 701])
 @pytest.mark.parametrize("jitter", [0.0, 3e-7])
 @pytest.mark.parametrize("factor", [2, 4, 5])
-def test_uniform_upsampling_equals_cubic_spline(factor, jitter, paper, morse):
+def test_uniform_upsampling_equals_cubic_spline(factor, jitter, n, paper, morse):
     from scipy.interpolate import CubicSpline
 
     from fmdecon.methods.matrix_exact import _is_uniform, _upsample_uniform
 
-    z = paper.z[:700].copy()
+    z = paper.z[:n].copy()
     step = z[1] - z[0]
     z[1:-1] += jitter * step * np.random.default_rng(3).uniform(-1, 1, z.size - 2)
     assert _is_uniform(z)

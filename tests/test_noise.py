@@ -200,6 +200,8 @@ RESAMPLED_CASES = [
     (1200, 60.49, {}),  # just below: alpha' = 60, d' > d (N' < N)
     (1500, 170.52, {}),  # wide band, FFT solve (alpha' = 171 > FFT_ALPHA)
     (700, 12.3, {"alpha_min": 20}),  # another alpha_min
+    (601, 2.49, {"alpha_min": 1}),  # odd N, d' = 1.245 d (the resampled grid coarser)
+    (200, 60.49, {}),  # near the shortest grid the structured path takes
 ]
 
 
@@ -217,7 +219,10 @@ def test_resampled_uniform_equals_sparse(n, ratio, options):
     assert fast is not None  # the structured computation applies
     slow = _resampled_sparse_row_norms(z, resampling)
     np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
-    assert np.count_nonzero(np.isnan(fast)) <= 1  # only z_N, beyond the resampled grid
+    # only input points beyond the last resampled point (less than one step d' before z_N)
+    beyond = np.count_nonzero(np.isnan(fast))
+    assert beyond <= np.ceil(resampling.step / (z[1] - z[0]))
+    assert not np.any(np.isnan(fast[: z.size - beyond]))
     np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
 
 

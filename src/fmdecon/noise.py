@@ -35,7 +35,8 @@ are found from the structure of each method's operator without forming ``L``:
   spline, are computed one by one (exact rows of ``P``; FFT solve; ``Q^T`` as B-spline values,
   prefilter and end corrections). Exact: it agrees with the sparse computation below to
   ~1e-13 (N ~ 1000) to ~6e-13 (N = 5000), the size of the rounding of the method's own grid
-  points (``z_1 + t d'`` in floating point, ~1e-12 d at N = 5000). It costs about
+  points (``z_1 + t d'`` in floating point, ~1e-12 d at N = 5000; ~1e-10 for a grid at
+  z ~ 1 um with pm steps, whose own rounding is that large). It costs about
   75 d/d' + 12 FFTs of length 2N' (d, d' the input and resampled steps): ~10 ms at N = 5000
   when A/d >= 50 (d' ~ d), ~40 ms at A = 20 pm (A/d = 21, d' = 0.42 d). On a
   non-uniform grid, and where the resampled grid is so much finer than the input that this

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
 from fmdecon._validation import curves, sensor, uniform_step
+from fmdecon.methods._rescale import floor_exponents
 
 __all__ = [
     "ADVISED_A_OVER_D",
@@ -51,7 +52,6 @@ FFT_ALPHA = 150
 FFT_ALPHA_BATCH = 25
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _MAX_LOG_GROWTH = np.log(1e8)  # largest growth of a rescaled curve above its end value
-_GROUP_QUANTUM = 4.0  # log-range by which rescaling exponents of a batch's rows may differ
 _BATCH_VALUES = 262_144  # transform values per block of curves in a batched FFT solve
 _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
 
@@ -270,11 +270,15 @@ def _solve_fft(
 ) -> NDArray[np.float64]:
     """Solve the causal Toeplitz system ``sum_m w_m F_(i-m) = rhs_i`` in O(N log N).
 
-    ``rhs`` has shape ``(..., N)``; every row is solved with its own rescaling exponent, and
-    the inverse series is computed once, for the smallest exponent, and rescaled per row
-    (``1/w(x e^-g)`` has the coefficients ``h_m e^(-g m)``). ``fast`` selects
+    ``rhs`` has shape ``(..., N)``; the rows' rescaling exponents are floored so that rows
+    whose exponents agree to 4/N share one (:mod:`fmdecon.methods._rescale`), and the inverse
+    series is computed once, for the smallest exponent, and rescaled per group of rows
+    (``1/w(x e^-g)`` has the coefficients ``h_m e^(-g m)``). One curve (or a batch of one)
+    keeps its own exponent, as before; a row of a larger batch equals its single call to
+    rounding (~1e-14 of the row's largest value). ``fast`` selects
     :func:`_inverse_series_fast` and, for one curve, :func:`_split_solve` (the same numbers
-    to rounding; :func:`matrix_method` does not use it, so its numbers are unchanged).
+    to rounding; :func:`matrix_method` does not use it, so its single-curve numbers are
+    unchanged).
     """
     inverse_series = _inverse_series_fast if fast else _inverse_series
     n = rhs.shape[-1]
@@ -292,30 +296,29 @@ def _solve_fft(
             scaled = _product(inverse_series(scaled_weights, n), scaled_rhs, n)
         return scaled * np.exp(gamma * offset)
     rows = rhs.reshape(-1, n)
+    if rows.shape[0] == 0:
+        return np.zeros(rhs.shape)
     if rows.shape[0] == 1:  # a batch of one curve is that curve, bit for bit
         return _solve_fft(weights, rows[0], fast=fast).reshape(rhs.shape)
     envelopes = np.maximum.accumulate(np.abs(rows), axis=-1)
-    gammas = np.array([_scale_exponent(envelope) for envelope in envelopes])
-    # Rows share a rescaling when their exponents agree to _GROUP_QUANTUM / n: the exponent
-    # is floored to such a multiple, which changes a row's rescaled dynamic range by less
-    # than e^_GROUP_QUANTUM (~55: the FFT's rounding, relative to the row's own values, stays
-    # ~1e-14) and never raises it above the bound of _scale_exponent. Noisy copies of one
-    # curve then fall into a few groups, each needing one transform of its inverse series
-    # and no per-row exponentials.
-    gammas = np.floor(gammas * n / _GROUP_QUANTUM) * _GROUP_QUANTUM / n
+    # rows share a floored exponent (fmdecon.methods._rescale): a few groups, each needing one
+    # transform of its inverse series and no per-row exponentials; never above the bound of
+    # _scale_exponent
+    gammas = floor_exponents([_scale_exponent(envelope) for envelope in envelopes], n)
     base = float(gammas.min())
     offset = np.arange(n, dtype=np.float64) - (n - 1)
     index = np.arange(n, dtype=np.float64)
     inverse = inverse_series(weights * np.exp(-base * np.arange(weights.size)), n)
     size = fft.next_fast_len(2 * n - 1, real=True)
+    block_rows = max(1, _BATCH_VALUES // size)
     scaled = np.empty_like(rows)
     for gamma in np.unique(gammas):  # a loop over groups of curves, not grid points
         members = np.flatnonzero(gammas == gamma)
         group_inverse = inverse if gamma == base else inverse * np.exp(-(gamma - base) * index)
         spectrum = fft.rfft(group_inverse, size)
         rescale = np.exp(-gamma * offset)
-        for block in range(0, members.size, max(1, _BATCH_VALUES // size)):  # bounded memory
-            chosen = members[block : block + max(1, _BATCH_VALUES // size)]
+        for block in range(0, members.size, block_rows):  # bounded memory, in cache
+            chosen = members[block : block + block_rows]
             product = spectrum * fft.rfft(rows[chosen] * rescale, size)
             scaled[chosen] = fft.irfft(product, size)[:, :n] / rescale
     return scaled.reshape(rhs.shape)

@@ -21,20 +21,19 @@ A batch of curves (``df`` of shape ``(..., N)``) shares that per-grid work.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
 
 from fmdecon._validation import curves, sensor
+from fmdecon.methods._rescale import floor_exponent
 
 __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
 
 _BLOCK_ELEMENTS = 1_000_000  # kernel entries per block on non-uniform grids
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _FFT_UNIFORM_RTOL = 1e-10  # spacing deviation below which the FFT path is exact to rounding
-_GROUP_QUANTUM = 4.0  # log-range by which the rescaling exponents of a batch's rows may differ
 _CHUNK_ELEMENTS = 32_768  # values per chunk of rows in the elementwise work on a batch
 
 
@@ -127,24 +126,18 @@ def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.f
     sums; rounding lets curves on one grid share the kernel's spectrum).
 
     ``values`` may have shape ``(R, N)``: each row gets its own gamma, floored to a multiple
-    of ``_GROUP_QUANTUM / N``; the rows are grouped by it and each group is done by one
-    batched FFT with one (cached) kernel spectrum; every row then equals the 1-D call on it
-    to rounding (the same sums, a slightly different flattening).
+    of 4/N (:mod:`fmdecon.methods._rescale`); the rows are grouped by it and each group is
+    done by one batched FFT with one (cached) kernel spectrum; every row then equals the 1-D
+    call on it to rounding (the same sums, a slightly different flattening).
     """
     n = values.shape[-1]
-    if values.ndim == 2 and values.shape[0] == 1:  # one curve: exactly the 1-D call
-        return _correlate_uniform(values[0], step)[None, :]
     if values.ndim == 2:
         envelopes = np.maximum.accumulate(np.abs(values[:, ::-1]), axis=-1)[:, ::-1]
         groups: dict[float, list[int]] = {}
         for r, envelope in enumerate(envelopes):  # a loop over curves, not grid points
             gamma_r = _scale_exponent(envelope)
-            if gamma_r is not None:
-                # rows whose exponents agree to _GROUP_QUANTUM / n share one (floored)
-                # exponent: their flattened ranges differ by less than e^_GROUP_QUANTUM
-                # (~55), and noisy copies of a curve need a few kernel spectra, not one each
-                gamma_r = math.floor(gamma_r * n / _GROUP_QUANTUM) * _GROUP_QUANTUM / n
-                groups.setdefault(gamma_r, []).append(r)
+            if gamma_r is not None:  # floored: a few kernel spectra for noisy copies
+                groups.setdefault(floor_exponent(gamma_r, n), []).append(r)
         out = np.zeros(values.shape)
         for gamma_g, members in groups.items():
             rows = np.asarray(members)
@@ -207,8 +200,9 @@ def sader_jarvis(
         spacing may be non-uniform.
     df : array_like
         Frequency shift [Hz] at each ``z``: shape ``(N,)``, or ``(..., N)`` for several curves
-        on the same grid and amplitude. Each row equals the 1-D call on it to rounding (bit
-        for bit for a single row and on a non-uniform grid); rows are grouped by their
+        on the same grid and amplitude. Each row equals the 1-D call on it to rounding
+        (~1e-15 of the row's largest value; a batch of one row bit for bit); rows are
+        grouped by their
         rescaling exponent, and each group shares one kernel spectrum and one batched FFT
         (on a non-uniform grid, each kernel block is built once for all rows).
     amplitude : float
@@ -232,6 +226,8 @@ def sader_jarvis(
     """
     z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
+    if df.ndim > 1 and df.size == z.size:  # a batch of one curve: that curve, bit for bit
+        return sader_jarvis(z, df.reshape(z.size), amplitude, k, f0).reshape(df.shape)
     if df.ndim > 2:
         return sader_jarvis(z, df.reshape(-1, z.size), amplitude, k, f0).reshape(df.shape)
 
