@@ -390,7 +390,8 @@ def test_matrix_exact_single_cell_is_nan():
 def test_uniform_upsampling_equals_cubic_spline(factor, jitter, n, paper, morse):
     from scipy.interpolate import CubicSpline
 
-    from fmdecon.methods.matrix_exact import _is_uniform, _upsample_uniform
+    from fmdecon.methods._spline import Spline
+    from fmdecon.methods.matrix_exact import _is_uniform
 
     z = paper.z[:n].copy()
     step = z[1] - z[0]
@@ -402,9 +403,41 @@ def test_uniform_upsampling_equals_cubic_spline(factor, jitter, n, paper, morse)
     fine_z[-1] = z[-1]
     for data in (df, curves):
         slow = CubicSpline(z, data, axis=-1)(fine_z)
-        fast = _upsample_uniform(z, data, factor)
+        fast = Spline(z, data).upsample(factor)
         assert fast.shape == slow.shape
         np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-14 * np.max(np.abs(slow)))
+
+
+@pytest.mark.parametrize("n", [4, 5, 9, 600, 1201])
+def test_spline_equals_cubic_spline_at_any_points(n, paper, morse):
+    """The batched spline of the newer methods against scipy's CubicSpline: on uniform and
+    non-uniform nodes, at points inside, on the nodes, at the ends and just outside."""
+    from scipy.interpolate import CubicSpline
+
+    from fmdecon.methods._spline import Spline
+
+    rng = np.random.default_rng(n)
+    uniform = paper.z[:n].copy()
+    nonuniform = np.sort(rng.uniform(uniform[0], uniform[-1], n))
+    nonuniform[[0, -1]] = uniform[[0, -1]]
+    for nodes in (uniform, nonuniform):
+        data = morse.frequency_shift(nodes, 80e-12, paper.k, paper.f0)
+        batch = data + 0.1 * rng.standard_normal((2, 3, n))
+        span = nodes[-1] - nodes[0]
+        points = np.sort(
+            np.concatenate(
+                [
+                    rng.uniform(nodes[0], nodes[-1], 3 * n),
+                    nodes,
+                    [nodes[0] - 1e-3 * span, nodes[-1] + 1e-3 * span],
+                ]
+            )
+        )
+        for values in (data, batch):
+            slow = CubicSpline(nodes, values, axis=-1)(points)
+            fast = Spline(nodes, values)(points)
+            assert fast.shape == slow.shape
+            np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-13 * np.max(np.abs(slow)))
 
 
 @pytest.mark.parametrize(("n", "width"), [(257, 40), (600, 601), (1001, 3000), (2048, 700)])

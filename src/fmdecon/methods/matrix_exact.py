@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon._validation import UNIFORM_RTOL, curves, positive_scalar, sensor
+from fmdecon.methods._spline import Spline
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
     SmallAmplitudeWarning,
@@ -48,7 +49,6 @@ __all__ = ["exact_cell_weights", "matrix_exact"]
 FFT_WIDTH = FFT_ALPHA
 #: The same for a batch of curves (shared inverse series; measured crossover, N p ~ 20000).
 FFT_WIDTH_BATCH = 45
-_BLOCK_VALUES = 65_536  # fine values per block of curves in the spline evaluation
 
 
 def exact_cell_weights(amplitude: float, step: float, k: float, f0: float) -> NDArray[np.float64]:
@@ -104,64 +104,6 @@ def _upsample_factor(value: object) -> int:
 def _is_uniform(z: NDArray[np.float64]) -> bool:
     step = (z[-1] - z[0]) / (z.size - 1)
     return bool(np.max(np.abs(np.diff(z) - step)) <= UNIFORM_RTOL * step)
-
-
-def _upsample_uniform(
-    z: NDArray[np.float64], df: NDArray[np.float64], factor: int
-) -> NDArray[np.float64]:
-    """Not-a-knot cubic spline through ``(z, df)`` at ``z_0 + q d/factor``, ``q = 0 ..
-    factor (N-1)``, on a uniform grid (``N >= 4``): the spline of
-    :class:`scipy.interpolate.CubicSpline` (the same tridiagonal system for the slopes, the
-    same polynomial coefficients), evaluated at the ``factor`` fixed positions of each
-    interval without an interval search. ``df`` has shape ``(..., N)``.
-
-    Equal to ``CubicSpline(z, df, axis=-1)(fine_z)`` to rounding (tested); about three times
-    faster, which matters for a method that is otherwise a few FFTs. On a grid that is
-    uniform within ``UNIFORM_RTOL`` a fine point may lie up to that fraction of a step
-    outside its nominal interval; its polynomial is then continued by that much, which
-    changes the value by the spline's third-derivative jump times ``(1e-6 d)^3``: nothing.
-    """
-    from scipy.linalg import solve_banded
-
-    n = z.size
-    dx = np.diff(z)
-    y = df.reshape(-1, n)  # (curves, N)
-    slope = np.diff(y, axis=-1) / dx
-    bands = np.zeros((3, n))
-    bands[1, 1:-1] = 2.0 * (dx[:-1] + dx[1:])
-    bands[0, 2:] = dx[:-1]
-    bands[-1, :-2] = dx[1:]
-    rhs = np.empty((n, y.shape[0]))  # the grid along the first axis, as solve_banded wants
-    rhs[1:-1] = (3.0 * (dx[1:] * slope[:, :-1] + dx[:-1] * slope[:, 1:])).T
-    start = z[2] - z[0]  # not-a-knot at both ends, as scipy writes them
-    bands[1, 0] = dx[1]
-    bands[0, 1] = start
-    rhs[0] = ((dx[0] + 2.0 * start) * dx[1] * slope[:, 0] + dx[0] ** 2 * slope[:, 1]) / start
-    end = z[-1] - z[-3]
-    bands[1, -1] = dx[-2]
-    bands[-1, -2] = end
-    rhs[-1] = (dx[-1] ** 2 * slope[:, -2] + (2.0 * end + dx[-1]) * dx[-2] * slope[:, -1]) / end
-    s = solve_banded((1, 1), bands, rhs, overwrite_ab=True, overwrite_b=True, check_finite=False)
-    s = np.ascontiguousarray(s.T)  # (curves, N)
-    # polynomial of interval j: ((c0 x + c1) x + c2) x + c3, x = point - z_j
-    t = (s[:, :-1] + s[:, 1:] - 2.0 * slope) / dx
-    c0 = (t / dx)[:, None, :]  # (curves, 1, intervals): the position within an interval
-    c1 = ((slope - s[:, :-1]) / dx - t)[:, None, :]  # is the middle axis, the long one last
-    c2 = s[:, None, :-1]
-    c3 = y[:, None, :-1]
-    cell = (z[-1] - z[0]) / (n - 1) / factor
-    x = z[0] + cell * np.arange(factor * (n - 1), dtype=np.float64).reshape(n - 1, factor).T
-    x -= z[:-1]  # (factor, intervals): fine point j factor + r sits at x[r, j] from z_j
-    curves = y.shape[0]
-    fine = np.empty((curves, factor * (n - 1) + 1))
-    interleaved = fine[:, :-1].reshape(curves, n - 1, factor)  # a view: [c, j, r]
-    rows = max(1, _BLOCK_VALUES // fine.shape[1])  # blocks of curves that stay in cache
-    for r in range(0, curves, rows):
-        block = slice(r, r + rows)
-        values = ((c0[block] * x + c1[block]) * x + c2[block]) * x + c3[block]
-        interleaved[block] = values.transpose(0, 2, 1)
-    fine[:, -1] = y[:, -1]  # the last fine point is z_N itself, where the spline is df_N
-    return fine.reshape(*df.shape[:-1], fine.shape[-1])
 
 
 def matrix_exact(
@@ -256,7 +198,7 @@ def matrix_exact(
     if uniform and factor == 1:
         fine = df
     elif uniform and n >= 4:
-        fine = _upsample_uniform(z, df, factor)
+        fine = Spline(z, df).upsample(factor)
     else:
         fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
         fine_z[-1] = z[-1]

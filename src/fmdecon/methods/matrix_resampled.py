@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon._validation import curves, sensor
+from fmdecon.methods._spline import Spline
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
     FFT_ALPHA_BATCH,
@@ -96,7 +97,7 @@ def matrix_resampled(
     span = z[-1] - z[0]
     count = math.floor(span / step * (1.0 + 1e-12)) + 1
     resampled_z = z[0] + step * np.arange(count, dtype=np.float64)
-    resampled_df = CubicSpline(z, df, axis=-1)(resampled_z)
+    resampled_df = (Spline(z, df) if n >= 4 else CubicSpline(z, df, axis=-1))(resampled_z)
     # matrix_alpha(A, A/alpha) == alpha, so these are the weights of section 3 for alpha'
     weights = matrix_weights(amplitude, step, k, f0)
     use_fft = solver == "fft" or (
@@ -105,6 +106,7 @@ def matrix_resampled(
     force = _solve_causal(
         weights, resampled_df[..., ::-1], "fft" if use_fft else "recursive", fast=True
     )[..., ::-1]
-    result = CubicSpline(resampled_z, force, axis=-1)(z)
+    back = Spline(resampled_z, force) if count >= 4 else CubicSpline(resampled_z, force, axis=-1)
+    result = back(z)
     result[..., z > resampled_z[-1] + _END_TOLERANCE * step] = np.nan
     return result
