@@ -248,3 +248,13 @@ def test_force_minimum_on_paper_grid(paper, morse, lennard_jones):
         i = int(np.argmin(force))
         assert round(force[i] * 1e12, -1) == f_paper_pn
         assert round(paper.z[i] * 1e12) == z_paper_pm
+
+
+def test_law_labels_and_order():
+    from fmdecon.forces import law_label, ordered_laws
+
+    assert law_label("morse") == "Morse"
+    assert law_label("lennard_jones") == "Lennard-Jones"
+    assert law_label("buckingham_exp") == "buckingham exp"  # unregistered: the name
+    assert ordered_laws(["x", "lennard_jones", "morse"]) == ["morse", "lennard_jones", "x"]
+    assert ordered_laws({"lennard_jones": 1}) == ["lennard_jones"]

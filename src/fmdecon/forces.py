@@ -13,7 +13,7 @@ turnaround point of the oscillation and ``amplitude`` the zero-to-peak amplitude
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -30,6 +30,8 @@ __all__ = [
     "Morse",
     "exponential_frequency_shift",
     "force_law",
+    "law_label",
+    "ordered_laws",
     "power_law_frequency_shift",
 ]
 
@@ -123,11 +125,13 @@ def power_law_frequency_shift(
 class ForceLaw(abc.ABC):
     """A tip-sample force law with an exact frequency shift.
 
-    Subclasses set :attr:`name` (the registry key) and :attr:`parameter_names` (the
-    constructor's keyword arguments, each with a unit in :data:`PARAMETER_UNITS`).
+    Subclasses set :attr:`name` (the registry key), :attr:`label` (how tables and figures
+    name it) and :attr:`parameter_names` (the constructor's keyword arguments, each with a
+    unit in :data:`PARAMETER_UNITS`).
     """
 
     name: ClassVar[str]
+    label: ClassVar[str]
     parameter_names: ClassVar[tuple[str, ...]]
 
     @property
@@ -182,6 +186,7 @@ class Morse(ForceLaw):
     """
 
     name: ClassVar[str] = "morse"
+    label: ClassVar[str] = "Morse"
     parameter_names: ClassVar[tuple[str, ...]] = ("kappa", "sigma", "bond_energy")
 
     def __init__(self, kappa: float, sigma: float, bond_energy: float) -> None:
@@ -246,6 +251,7 @@ class LennardJones(ForceLaw):
     """
 
     name: ClassVar[str] = "lennard_jones"
+    label: ClassVar[str] = "Lennard-Jones"
     parameter_names: ClassVar[tuple[str, ...]] = ("sigma", "bond_energy")
 
     def __init__(self, sigma: float, bond_energy: float) -> None:
@@ -299,6 +305,20 @@ class LennardJones(ForceLaw):
 
 #: Registered force laws by name (the names used in config files and result cubes).
 FORCE_LAWS: dict[str, type[ForceLaw]] = {law.name: law for law in (Morse, LennardJones)}
+
+
+def law_label(name: str) -> str:
+    """How tables and figures name the law ``name`` (its registry label, else the name)."""
+    law = FORCE_LAWS.get(name)
+    return law.label if law is not None else name.replace("_", " ")
+
+
+def ordered_laws(names: Iterable[str]) -> list[str]:
+    """``names`` in registry order (Morse before Lennard-Jones), unknown names after them."""
+    names = list(names)
+    return [law for law in FORCE_LAWS if law in names] + [
+        law for law in names if law not in FORCE_LAWS
+    ]
 
 
 def force_law(name: str, parameters: Mapping[str, float]) -> ForceLaw:

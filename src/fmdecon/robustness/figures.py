@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from fmdecon.forces import ordered_laws
 from fmdecon.robustness.summary import (
     calibration_slopes,
     methods,
@@ -75,13 +76,8 @@ ERROR_SYMBOL = {
 # helpers
 
 
-def _laws(cubes: Cubes) -> list[str]:
-    order = ("morse", "lennard_jones")
-    return [law for law in order if law in cubes] + [law for law in cubes if law not in order]
-
-
 def _points(cubes: Cubes, views: Views) -> dict[str, xr.Dataset]:
-    laws = _laws(cubes)
+    laws = ordered_laws(cubes)
     if not laws:
         raise ValueError("this figure needs at least one perturbed cube")
     return {law: point(cubes, law, views) for law in laws}

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from fmdecon.forces import law_label, ordered_laws
 from fmdecon.methods import METHODS
 from fmdecon.study.cube import nearest_amplitude, select_point
 from fmdecon.study.perturb import ERROR_KEYS
@@ -52,7 +53,6 @@ KEEP_DIMS = ("noise_rms", *ERROR_KEYS, "statistic", "realization")
 MC_LEVEL_MAX = 0.1
 #: Symbols of the calibration errors (plain text / Markdown).
 ERROR_LABEL = {"amplitude_error": "ε_A", "z_scale_error": "ε_z", "k_error": "ε_k"}
-_LAW_LABEL = {"morse": "Morse", "lennard_jones": "Lennard-Jones"}
 
 Cubes = Mapping[str, xr.Dataset]
 
@@ -261,16 +261,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _law_title(cube: xr.Dataset, law: str) -> str:
-    text = _LAW_LABEL.get(law, law.replace("_", " "))
+    text = law_label(law)
     if "kappa" in cube.coords and cube["kappa"].ndim == 0:
         text += f" (κ = {float(cube['kappa']) * 1e-9:g} nm⁻¹)"
     return text
-
-
-def _laws(cubes: Cubes) -> list[str]:
-    return [law for law in _LAW_LABEL if law in cubes] + [
-        law for law in cubes if law not in _LAW_LABEL
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -423,7 +417,7 @@ def noise_summary(cubes: Cubes, config: Mapping[str, Any]) -> str:
         Markdown text ending with a newline.
     """
     views = config.get("figures", {}) or {}
-    laws = _laws(cubes)
+    laws = ordered_laws(cubes)
     if not laws:
         raise ValueError("noise_summary needs at least one cube")
     first = cubes[laws[0]]

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from fmdecon.forces import law_label
 from fmdecon.methods import METHODS
 from fmdecon.study.config import amplitudes, as_list
 
 __all__ = ["study_summary"]
 
-_LAW_LABEL = {"morse": "Morse", "lennard_jones": "Lennard-Jones"}
 _PARAMETER = {  # name, scale to the shown unit, unit
     "kappa": ("κ", 1e-9, "nm⁻¹"),
     "sigma": ("\u03c3", 1e9, "nm"),
@@ -58,7 +58,7 @@ def study_summary(config: Mapping[str, Any]) -> dict[str, Any]:
         marked = [f"{a * 1e12:g}" for a in view.get("marked_amplitudes", [])]
         at = view.get("at", {}) or {}
         laws[law] = {
-            "label": _LAW_LABEL.get(law, law.replace("_", " ")),
+            "label": law_label(law),
             "parameters": ", ".join(_values(n, v) for n, v in parameters.items()),
             "at": ", ".join(_values(n, v) for n, v in at.items()),
             "marked": f"{_join(marked)} pm" if marked else "none",

@@ -23,12 +23,12 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 from scipy.signal import find_peaks
 
+from fmdecon.forces import law_label, ordered_laws
 from fmdecon.methods.sader_jarvis import sqre
 from fmdecon.study.cube import nearest_amplitude, select_point
 from fmdecon.welker2012.facts import (
     AMPLITUDES,
     CLAIMS,
-    LAW_LABEL,
     SETUP,
     Claim,
     label,
@@ -254,11 +254,6 @@ class _Study:
         if claim.methods:
             return list(claim.methods) if all(m in present for m in claim.methods) else None
         return published(present)
-
-
-def _laws(cubes: Mapping[str, xr.Dataset]) -> list[str]:
-    """The laws of ``cubes``, the paper's first (Morse, Lennard-Jones), then the others."""
-    return sorted(cubes, key=lambda law: list(LAW_LABEL).index(law) if law in LAW_LABEL else 99)
 
 
 def _series(cube: xr.Dataset, name: str, method: str) -> tuple[np.ndarray, np.ndarray]:
@@ -561,7 +556,7 @@ def _position_steps(study: _Study, claim: Claim) -> Result:
 def _spikes(study: _Study, claim: Claim) -> Result:
     method, limit = claim.methods[0], claim.at[0]
     parts, ok, found, unresolved = [], True, False, False
-    for law in _laws(study.cubes):
+    for law in ordered_laws(study.cubes):
         cube = study.cube(law)
         if method not in cube["deconvolution"].to_numpy():
             continue
@@ -687,7 +682,7 @@ def _t_sj(study: _Study, claim: Claim) -> Result:
 
 def _force_minimum_relative(study: _Study, claim: Claim) -> Result:
     parts, values = [], []
-    for law in _laws(study.cubes):
+    for law in ordered_laws(study.cubes):
         cube = study.cube(law)
         for method in study.methods(claim, cube) or []:
             delta_f = _series(cube, "delta_f_min", method)[1]
@@ -806,7 +801,7 @@ def worst_cases(cubes: Mapping[str, xr.Dataset], views: Mapping[str, Any]) -> li
     """
     study = _Study(cubes, {}, views)
     cases = []
-    for law in _laws(cubes):
+    for law in ordered_laws(cubes):
         cube = study.cube(law)
         for method in (str(m) for m in cube["deconvolution"].to_numpy()):
             amplitudes, cod = _series(cube, "cod", method)
@@ -838,7 +833,7 @@ def _beyond(cubes: Mapping[str, xr.Dataset], views: Mapping[str, Any]) -> list[s
     ]
     for case in worst_cases(cubes, views):
         cells = (
-            LAW_LABEL.get(case.law, case.law),
+            law_label(case.law),
             label(case.method),
             _cod_close_to_one(case.cod),
             _length(case.cod_amplitude),

@@ -26,7 +26,6 @@ __all__ = [
     "EMPHASIS",
     "KAPPA_A",
     "KAPPA_RANGE",
-    "LAW_LABEL",
     "MARKED_AMPLITUDES",
     "SETUP",
     "Claim",
@@ -71,9 +70,6 @@ EMPHASIS: dict[str, dict[float, tuple[str, ...]]] = {
     "morse": {12.8e-12: (MATRIX,), 12.9e-12: (MATRIX,), 137e-12: (SJ,), 352e-12: (SJ, MATRIX)},
     "lennard_jones": {11.7e-12: (MATRIX,), 12.0e-12: (MATRIX,), 23e-12: (SJ,), 58.3e-12: (SJ,)},
 }
-
-#: Names of the force laws in figures and tables.
-LAW_LABEL: dict[str, str] = {"morse": "Morse", "lennard_jones": "Lennard-Jones"}
 
 
 def label(method: str) -> str:

@@ -34,13 +34,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from fmdecon.forces import law_label, ordered_laws
 from fmdecon.methods import METHODS
 from fmdecon.methods.sader_jarvis import sqre
 from fmdecon.study.cube import nearest_amplitude, select_point, write_atomic
 from fmdecon.welker2012.catalog import FIGURES, FigureSpec, available
 from fmdecon.welker2012.facts import (
     KAPPA_A,
-    LAW_LABEL,
     emphasised,
     is_matrix_family,
     label,
@@ -125,16 +125,10 @@ def _kappa_label(kappa: float) -> str:
 
 
 def _law_label(data: xr.Dataset, law: str) -> str:
-    text = LAW_LABEL.get(law, law.replace("_", " "))
+    text = law_label(law)
     if "kappa" in data.coords and data["kappa"].ndim == 0:
         text += f" ({_kappa_label(float(data['kappa']))})"
     return text
-
-
-def _laws(cubes: Cubes) -> list[str]:
-    return [law for law in LAW_LABEL if law in cubes] + [
-        law for law in cubes if law not in LAW_LABEL
-    ]
 
 
 def _panel_letter(ax: Axes, index: int) -> None:
@@ -334,7 +328,7 @@ def _matrix_a_over_d_figure(cubes: Cubes, curves: Cubes, views: Views, law: None
     inset = ax.inset_axes((0.43, 0.1, 0.54, 0.46))
     series = []
     ratio_low = math.inf
-    for i, law in enumerate(_laws(cubes)):
+    for i, law in enumerate(ordered_laws(cubes)):
         cube = _point(cubes, law, views)
         if "matrix" not in _methods(cube):
             continue
@@ -412,7 +406,7 @@ def _kappa_figure(cubes: Cubes, curves: Cubes, views: Views, law: str) -> Figure
 
 def _all_methods_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """CoD(A) and |ΔF_min|(A) of every method of the cubes, one column per law (Fig. 10)."""
-    laws = _laws(cubes)
+    laws = ordered_laws(cubes)
     figure = _new_figure(DOUBLE_COLUMN, 4.6)
     axes = np.asarray(figure.subplots(2, len(laws), sharex="col", squeeze=False))
     for column, law in enumerate(laws):
@@ -444,7 +438,7 @@ def _wellposedness_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) 
     """CoD(A) of every method with the amplitudes the inflection-point test forbids shaded,
     one panel per law (the test of docs/physics.md section 10 on the model force, stored in
     the cube as ``inflection_S`` and ``forbidden_amplitude_low``/``_high``)."""
-    laws = _laws(cubes)
+    laws = ordered_laws(cubes)
     figure = _new_figure(DOUBLE_COLUMN, 2.9)
     axes = np.atleast_1d(figure.subplots(1, len(laws), squeeze=False)[0])
     for column, law in enumerate(laws):
@@ -492,7 +486,7 @@ def _wellposedness_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) 
 def _matrix_family_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """CoD versus A/d of the matrix-family methods: one column per law, the second row zoomed
     at small A/d with dotted lines at A/d = n + 1/2 (Fig. 11)."""
-    laws = _laws(cubes)
+    laws = ordered_laws(cubes)
     figure = _new_figure(DOUBLE_COLUMN, 4.6)
     axes = np.asarray(figure.subplots(2, len(laws), squeeze=False))
     for column, law in enumerate(laws):
