@@ -128,6 +128,19 @@ def uniform_step(z: NDArray[np.float64], method: str) -> float:
     return float(step)
 
 
+def is_lattice(z: NDArray[np.float64]) -> bool:
+    """True if ``z`` is uniform to the rounding of its own values (as ``numpy.linspace``
+    makes it): within ``max(1e-11 step, 16 eps max|z|)`` of its mean step everywhere.
+
+    Computations that treat a grid's operator as exactly shift-invariant (Toeplitz) need
+    this; a grid that is only nearly uniform (values rounded to a few digits, jitter within
+    ``UNIFORM_RTOL``) is handled by the general, exact paths.
+    """
+    step = (z[-1] - z[0]) / (z.size - 1)
+    rounding = 16.0 * np.finfo(np.float64).eps * float(np.max(np.abs(z)))
+    return bool(np.max(np.abs(np.diff(z) - step)) <= max(1e-11 * step, rounding))
+
+
 def same_length(
     first: ArrayLike, second: ArrayLike, names: tuple[str, str]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -22,33 +22,57 @@ exactly half-way between two cell centres, so this is their mean). The issue pro
 spline for this last step; on the paper's grid both meet the targets (the spline is not more
 accurate there, the discretisation error of the cells dominates) and linear interpolation is
 local, cheaper and what the specification's prototype used.
+
+A batch of curves on a lattice (a grid uniform to the rounding of its values) is not solved
+curve by curve on the cells: the whole map ``df -> F`` is linear and, away from the grid's
+ends, shift-invariant on the *input* grid (the spline's cardinal functions are one shifted
+shape there), so it is built once per grid and amplitude from its structure
+(:class:`ExactOperator`: a Toeplitz bulk, ``LAYER`` exact columns at each end, row 0) and
+applied to every row by one FFT correlation of length ~2N plus two products with ``LAYER``
+columns, instead of a spline and a solve at ``p N`` points. The same numbers to rounding
+(tested against the dense reference and against single calls).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
+from scipy import fft
 
-from fmdecon._validation import UNIFORM_RTOL, curves, positive_scalar, sensor
+from fmdecon._validation import UNIFORM_RTOL, curves, is_lattice, positive_scalar, sensor
+from fmdecon.methods._rescale import floor_exponents
 from fmdecon.methods._spline import Spline
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
     SmallAmplitudeWarning,
+    _fast_length,
     _fft_threshold,
+    _inverse_series_fast,
+    _scale_exponent,
     _solve_causal,
 )
 
-__all__ = ["exact_cell_weights", "matrix_exact"]
+__all__ = ["ExactOperator", "exact_cell_weights", "exact_operator", "matrix_exact"]
 
 #: Number of weights above which ``solver="auto"`` uses the FFT solve (measured crossover on
 #: the upsampled paper grid, N p ~ 20000: both take ~2 ms per curve there).
 FFT_WIDTH = FFT_ALPHA
 #: The same for a batch of curves (shared inverse series; measured crossover, N p ~ 20000).
 FFT_WIDTH_BATCH = 45
+#: Input samples beyond which a not-a-knot cubic spline's cardinal function (and the effect
+#: of the grid's ends on it) is below double rounding: (2 - sqrt 3)^32 ~ 6e-19.
+LAYER = 32
+#: Fewest curves for which a batch on a lattice applies the method's operator on the input
+#: grid (:class:`ExactOperator`) rather than solving each curve on the fine grid.
+OPERATOR_ROWS = 2
+_BATCH_VALUES = 262_144  # transform values per block of curves
 
 
 def exact_cell_weights(amplitude: float, step: float, k: float, f0: float) -> NDArray[np.float64]:
@@ -106,6 +130,167 @@ def _is_uniform(z: NDArray[np.float64]) -> bool:
     return bool(np.max(np.abs(np.diff(z) - step)) <= UNIFORM_RTOL * step)
 
 
+class ExactOperator(NamedTuple):
+    """The linear map ``df -> F`` of :func:`matrix_exact` on a lattice, by its structure.
+
+    ``F = L df`` with ``L = P H Q`` (spline upsampling ``Q``, causal Toeplitz solve ``H`` on
+    the cells, the mean of two cell centres ``P``). A cardinal function of the input spline
+    decays like ``(2 - sqrt 3)^|k|`` from its node and feels the grid's ends through the same
+    factor, so away from the ends every column is one shifted shape: for output rows
+    ``j >= 1`` and the bulk columns ``layer <= c <= N - 1 - layer``,
+    ``L[j, c] = tau[c - j]``. The rest is exact and small: the first ``layer`` columns
+    reach only the first ``near.shape[0]`` rows (the solve is causal towards the surface), the
+    last ``layer`` columns reach every row (``far``), and row 0 (a linear extrapolation from
+    cells 0 and 1) is ``row0``. No N x N array: O(N layer) numbers.
+
+    Attributes
+    ----------
+    tau : numpy.ndarray
+        ``tau[m - low]`` for ``m = low .. N - 2 - layer`` (length N).
+    low : int
+        Smallest offset with a non-zero bulk coefficient, ``-(layer + 1)``.
+    layer : int
+        Columns next to each end that are not of the bulk shape (0 without upsampling).
+    row0 : numpy.ndarray
+        Row 0 of ``L`` (length N).
+    near : numpy.ndarray
+        ``L[1 + r, c]`` for the first ``layer`` columns ``c``, shape (rows reached, layer).
+    far : numpy.ndarray
+        ``L[1 + r, N - layer + c]``, shape (N - 1, layer).
+    """
+
+    tau: NDArray[np.float64]
+    low: int
+    layer: int
+    row0: NDArray[np.float64]
+    near: NDArray[np.float64]
+    far: NDArray[np.float64]
+
+
+@functools.lru_cache(maxsize=4)
+def exact_operator(
+    n: int,
+    start: float,
+    stop: float,
+    amplitude: float,
+    k: float,
+    f0: float,
+    factor: int,
+    fft_solve: bool,
+) -> ExactOperator:
+    """:class:`ExactOperator` of :func:`matrix_exact` on ``linspace(start, stop, n)``.
+
+    Cached (a sweep applies one operator to many batches). ``fft_solve`` selects how the
+    impulse response of the cells' solve is found (inverse power series or recursive
+    filter, the same numbers to rounding). Needs ``n >= 4 LAYER + 8`` for ``factor > 1``.
+    """
+    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
+    from scipy.signal import lfilter
+
+    p = factor
+    step = (stop - start) / (n - 1)
+    cell = step / p
+    weights = exact_cell_weights(amplitude, cell, k, f0)
+    fine_count = p * (n - 1) + 1
+    if fft_solve:
+        h = _inverse_series_fast(weights, fine_count)
+    else:
+        impulse = np.zeros(fine_count)
+        impulse[0] = 1.0
+        h = lfilter([1.0], weights, impulse)
+    layer = LAYER if p > 1 else 0
+    reach = layer * p  # fine samples over which a bulk cardinal function is above rounding
+    # centre force of cell a for a unit fine sample at b: h[b - a]. Output row j >= 1 is the
+    # mean of cells j p - 1 and j p: g[b - j p]; row 0 extrapolates from cells 0 and 1: g0[b]
+    pad = (2 * layer + 2) * p + 2  # zeros in front: index x of g is g_ext[x + pad]
+    g_ext = np.zeros(pad + fine_count + reach)
+    g_ext[pad - 1] = 0.5 * h[0]  # g[-1]
+    g_ext[pad : pad + fine_count - 1] = 0.5 * (h[1:] + h[:-1])  # g[t], t = 0 .. N' - 2
+    g0 = 1.5 * h
+    g0[1:] -= 0.5 * h[:-1]
+    low = -(layer + 1)
+    m = np.arange(low, n - 1 - layer)
+    bulk = np.arange(layer, n - layer)
+    if p == 1:  # no spline: L[j, c] = g[c - j], L[0, c] = g0[c]
+        tau = g_ext[m + pad]
+        return ExactOperator(tau, low, 0, g0.copy(), np.zeros((0, 0)), np.zeros((n - 1, 0)))
+    # the cardinal functions in units of the input step: nodes at the integers, fine samples
+    # at b / p (positions of the lattice itself, free of the rounding of z's values, which
+    # would shift every column alike by ~1e-12 of a cell)
+    z = np.arange(n, dtype=np.float64)
+    fine_z = np.arange(fine_count, dtype=np.float64) / p
+    # the bulk cardinal function, from a piece of 4 layers of the grid around its node
+    piece = 4 * layer
+    unit = np.zeros(piece + 1)
+    unit[2 * layer] = 1.0
+    middle = n // 2
+    nodes = slice(middle - 2 * layer, middle + 2 * layer + 1)
+    q = CubicSpline(z[nodes], unit)(fine_z[middle * p - reach : middle * p + reach + 1])
+    windows = sliding_window_view(g_ext, 2 * reach + 1)  # windows[x + pad - reach] ~ g[x +- reach]
+    tau = windows[m * p + pad - reach] @ q
+    g0_ext = np.concatenate([np.zeros(reach), g0, np.zeros(reach)])
+    row0 = np.zeros(n)
+    row0[bulk] = sliding_window_view(g0_ext, 2 * reach + 1)[bulk * p] @ q
+    # the first and last `layer` columns: their cardinal functions where above rounding
+    near_width = 2 * layer * p + 1  # fine samples 0 .. near_width - 1
+    units = np.zeros((piece, layer))
+    units[np.arange(layer), np.arange(layer)] = 1.0
+    near_q = CubicSpline(z[:piece], units, axis=0)(fine_z[:near_width])  # (W, layer)
+    near_rows = np.arange(1, (near_width + 1) // p + 2)
+    near = g_ext[pad + np.arange(near_width)[None, :] - p * near_rows[:, None]] @ near_q
+    row0[:layer] = g0[:near_width] @ near_q
+    far_start = fine_count - near_width
+    far_q = CubicSpline(z[n - piece :], units[::-1, ::-1], axis=0)(fine_z[far_start:])
+    rows = np.arange(1, n)
+    far = g_ext[pad + far_start + np.arange(near_width)[None, :] - p * rows[:, None]] @ far_q
+    row0[n - layer :] = g0[far_start:] @ far_q
+    for array in (tau, row0, near, far):
+        array.flags.writeable = False
+    return ExactOperator(tau, low, layer, row0, near, far)
+
+
+def _apply_operator(operator: ExactOperator, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``F = L df`` for a batch ``rows`` of shape (R, N), with :class:`ExactOperator`.
+
+    The bulk is the correlation ``sum_m tau[m] df[j + m]`` by FFT, on data flattened by
+    ``exp(gamma c)`` and the kernel by ``exp(-gamma m)`` (the same sums; the rounding then
+    stays relative to each output's own size where a clean curve has decayed by orders of
+    magnitude). The rows' exponents are floored to multiples of 4/N and rows sharing one
+    share the kernel's spectrum (:mod:`fmdecon.methods._rescale`). The boundary columns and
+    row 0 are matrix products with ``layer`` columns.
+    """
+    tau, low, layer, row0, near, far = operator
+    count, n = rows.shape
+    out = np.empty((count, n))
+    # exponents as the FFT solve of section 3 finds them on the reversed axis, floored
+    envelopes = np.maximum.accumulate(np.abs(rows[:, ::-1]), axis=-1)
+    gammas = floor_exponents([_scale_exponent(envelope) for envelope in envelopes], n)
+    bulk_count = n - 2 * layer
+    size = _fast_length(bulk_count + n - 1)
+    block_rows = max(1, _BATCH_VALUES // size)
+    column = np.arange(layer, n - layer, dtype=np.float64)  # bulk columns
+    offset = np.arange(low, n - 1 - layer, dtype=np.float64)  # m of tau
+    target = np.arange(1, n, dtype=np.float64)
+    # corr[s] = sum_i tau[i - s] x[i] (x: bulk columns from 0, tau from m = low) at s = j -
+    # layer + low: irfft(conj(tau^) x^)[s mod size]; no wrap-around for size >= 2N - 1 - 2 layer
+    shifts = (np.arange(1, n) - layer + low) % size
+    for gamma in np.unique(gammas):  # a loop over groups of curves, not grid points
+        members = np.flatnonzero(gammas == gamma)
+        spectrum = np.conj(fft.rfft(tau * np.exp(-gamma * offset), size))
+        grow = np.exp(gamma * column)
+        shrink = np.exp(-gamma * target)
+        for first in range(0, members.size, block_rows):  # bounded memory, in cache
+            chosen = members[first : first + block_rows]
+            data = rows[chosen]
+            corr = fft.irfft(fft.rfft(data[:, layer : n - layer] * grow, size) * spectrum, size)
+            out[chosen, 1:] = corr[:, shifts] * shrink
+    out[:, 0] = rows @ row0
+    if layer:
+        out[:, 1 : 1 + near.shape[0]] += rows[:, :layer] @ near.T
+        out[:, 1:] += rows[:, n - layer :] @ far.T
+    return out
+
+
 def matrix_exact(
     z: ArrayLike,
     df: ArrayLike,
@@ -135,7 +320,10 @@ def matrix_exact(
         carries that spline's interpolation error).
     df : array_like
         Frequency shift [Hz] at each ``z``: shape ``(N,)`` or ``(..., N)`` for several curves on
-        the same grid and amplitude (weights, inverse series and spline set-up computed once).
+        the same grid and amplitude. On a lattice (``solver="auto"``, ``N >= 4 LAYER + 8``
+        when ``p > 1``) a batch is deconvolved by the method's operator on the input grid
+        (:class:`ExactOperator`, built once per grid and amplitude and cached); otherwise the
+        weights, inverse series and spline set-up are computed once for all rows.
     amplitude : float
         Oscillation amplitude (zero-to-peak) [m].
     k : float
@@ -194,6 +382,22 @@ def matrix_exact(
     if weights.size == 1:
         return np.full(df.shape, np.nan)
     fine_count = factor * (n - 1) + 1
+    use_fft = solver == "fft" or (
+        solver == "auto" and weights.size > _fft_threshold(df, FFT_WIDTH, FFT_WIDTH_BATCH)
+    )
+    batch = df.reshape(-1, n)
+    if (
+        solver == "auto"
+        and batch.shape[0] >= OPERATOR_ROWS
+        and (factor == 1 or n >= 4 * LAYER + 8)
+        and is_lattice(z)
+    ):
+        # a batch on a lattice: the operator on the input grid, built once (and cached); an
+        # explicit solver asks for the solve on the cells, curve by curve
+        operator = exact_operator(
+            n, float(z[0]), float(z[-1]), amplitude, k, f0, factor, bool(use_fft)
+        )
+        return _apply_operator(operator, batch).reshape(df.shape)
     uniform = _is_uniform(z)
     if uniform and factor == 1:
         fine = df
@@ -203,9 +407,6 @@ def matrix_exact(
         fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
         fine_z[-1] = z[-1]
         fine = CubicSpline(z, df, axis=-1)(fine_z)
-    use_fft = solver == "fft" or (
-        solver == "auto" and weights.size > _fft_threshold(df, FFT_WIDTH, FFT_WIDTH_BATCH)
-    )
     # reversed axis: index 0 is the farthest cell; zero initial state = zero force beyond
     centre_force = _solve_causal(
         weights, fine[..., ::-1], "fft" if use_fft else "recursive", fast=True
