@@ -8,7 +8,7 @@ What is measured
    deconvolved by every registered method, once as one ``(R, N)`` call and once as a Python
    loop of ``R`` single calls. Best of ``--repeats`` runs each (``time.perf_counter``, after a
    warm-up). Every timed call starts from empty caches (the kernel spectra of Sader-Jarvis,
-   the operator of matrix_exact's batches): the per-grid work is part of each time, as for
+   the operators of matrix_exact's and matrix_resampled's batches): the per-grid work is part of each time, as for
    the first batch on a new grid. Printed: both times, per-curve times, the ratio
    loop / batched (target >= 5x) and the largest deviation of a batched row from its single
    call, relative to the row's largest |F|.
@@ -64,6 +64,7 @@ def clear_caches() -> None:
     """Empty the caches of per-grid work (kernel spectra, operators)."""
     importlib.import_module("fmdecon.methods.sader_jarvis")._scaled_kernel.cache_clear()
     importlib.import_module("fmdecon.methods.matrix_exact").exact_operator.cache_clear()
+    importlib.import_module("fmdecon.methods.matrix_resampled").resampled_operator.cache_clear()
 
 
 def cold(function: Callable[[], object]) -> Callable[[], object]:

@@ -178,8 +178,8 @@ def curves(
             f"{name} must have the length of {z_name} along its last axis; got {name}.shape = "
             f"{out.shape} and len({z_name}) = {z_checked.size}"
         )
-    bad = np.argwhere(~np.isfinite(out))
-    if bad.size:
+    if not np.isfinite(out).all():  # the cheap check first; the index only on failure
+        bad = np.argwhere(~np.isfinite(out))
         i = tuple(int(v) for v in bad[0])
         raise ValueError(
             f"{name} must be finite; {name}[{', '.join(map(str, i))}] = {float(out[i])!r} "
