@@ -131,8 +131,9 @@ class ResampledOperator(NamedTuple):
     back : scipy.sparse.csr_matrix
         ``(inside, N' + 2)``: the same for the input points inside the resampled grid, on the
         resampled lattice.
-    inside : numpy.ndarray
-        Input points not beyond the last resampled point (elsewhere the result is NaN).
+    inside : int
+        Input points not beyond the last resampled point, the first ``inside`` (the result
+        is NaN at the others).
     modes_in, solve_in : tuple, numpy.ndarray
         Not-a-knot end modes of the input lattice (the first mode's head and the second's
         tail, where they are above 1e-40 of their largest value) and the inverse of their
@@ -149,7 +150,7 @@ class ResampledOperator(NamedTuple):
     ratio: float
     forward: Any
     back: Any
-    inside: NDArray[np.bool_]
+    inside: int
     modes_in: tuple[NDArray[np.float64], NDArray[np.float64]]
     solve_in: NDArray[np.float64]
     modes_back: tuple[NDArray[np.float64], NDArray[np.float64]]
@@ -202,8 +203,8 @@ def resampled_operator(
     # positions on the lattices, in their own steps (free of the rounding of z's values)
     forward = _tap_matrix(np.arange(count, dtype=np.float64) * ratio, n)
     position = np.arange(n, dtype=np.float64) / ratio  # input points on the resampled lattice
-    inside = position <= count - 1 + _END_TOLERANCE
-    back = _tap_matrix(position[inside], count)
+    inside = int(np.count_nonzero(position <= count - 1 + _END_TOLERANCE))  # a prefix
+    back = _tap_matrix(position[:inside], count)
     modes_in, solve_in = _end_modes(n)
     modes_out, solve_back = _end_modes(count)
     modes_back = (back @ modes_out.T).T
@@ -260,14 +261,17 @@ def _apply_operator(operator: ResampledOperator, rows: NDArray[np.float64]) -> N
 
     count = operator.count
     r, n = rows.shape
-    padded = np.zeros((r, n + 2))  # k = -1 .. n
-    padded[:, 1 : n + 1] = rows
-    c = lfilter([1.0], [1.0, -POLE], padded, axis=-1)
-    c += lfilter([1.0], [1.0, -POLE], padded[:, ::-1], axis=-1)[:, ::-1]
-    c -= padded
-    c *= math.sqrt(3.0)
+    # c_k = sqrt(3) (causal_k + anticausal_k - df_k), k = -1 .. n, df zero beyond the nodes
+    causal = lfilter([1.0], [1.0, -POLE], rows, axis=-1)
+    anticausal = lfilter([1.0], [1.0, -POLE], rows[:, ::-1], axis=-1)[:, ::-1]
+    c = np.empty((r, n + 2))
+    inner = c[:, 1 : n + 1]
+    np.add(causal, anticausal, out=inner)
+    inner -= rows
+    inner *= math.sqrt(3.0)
+    c[:, 0] = math.sqrt(3.0) * POLE * anticausal[:, 0]
+    c[:, n + 1] = math.sqrt(3.0) * POLE * causal[:, n - 1]
     _add_modes(c, _mode_amplitudes(c, n, operator.solve_in), operator.modes_in)
-    y = (operator.forward @ c.T).T  # (R, N'), values at the resampled points
     # exponents per resampled step, from the input curves (the spline follows them)
     gammas = floor_exponents(_scale_exponents(rows) * operator.ratio, count)
     length = operator.m.size
@@ -276,24 +280,30 @@ def _apply_operator(operator: ResampledOperator, rows: NDArray[np.float64]) -> N
     block_rows = max(1, _BATCH_VALUES // size)
     lag = np.arange(-SPAN, length - SPAN, dtype=np.float64)
     target = np.arange(-1, count + 1, dtype=np.float64)
-    coefficients = np.empty((r, count + 2))
+    ends = np.r_[0:5, count - 3 : count + 2]  # coefficients of the not-a-knot conditions
+    out = np.full((r, n), np.nan)
     buffer = np.zeros((min(block_rows, r), size))
     for gamma in np.unique(gammas):  # a loop over groups of curves, not grid points
         members = np.flatnonzero(gammas == gamma)
         spectrum = np.conj(fft.rfft(operator.m * np.exp(-gamma * lag), size))
-        grow = np.exp(gamma * np.arange(count, dtype=np.float64))
         shrink = np.exp(-gamma * target)
-        for first in range(0, members.size, block_rows):
+        # the rescalings folded into the sparse products: rows of `forward` grow, columns of
+        # `back` shrink
+        forward = operator.forward.multiply(np.exp(gamma * np.arange(count))[:, None]).tocsr()
+        back = operator.back.multiply(shrink[None, :]).tocsr()
+        for first in range(0, members.size, block_rows):  # blocks of curves that stay in cache
             chosen = members[first : first + block_rows]
-            data = buffer[: chosen.size]
-            np.multiply(y[chosen], grow, out=data[:, lead : lead + count])
-            corr = fft.irfft(fft.rfft(data, axis=-1) * spectrum, size, axis=-1)
-            coefficients[chosen] = corr[:, : count + 2] * shrink
-    amplitudes = _mode_amplitudes(coefficients, count, operator.solve_back)
-    out = np.full((r, n), np.nan)
-    force = (operator.back @ coefficients.T).T
-    _add_modes(force, amplitudes, operator.modes_back)
-    out[:, operator.inside] = force
+            if chosen[-1] - chosen[0] == chosen.size - 1:  # consecutive rows: no gathering
+                chosen = slice(int(chosen[0]), int(chosen[-1]) + 1)
+            block = c[chosen]
+            data = buffer[: block.shape[0]]
+            data[:, lead : lead + count] = (forward @ block.T).T  # rescaled values y e^(gamma b)
+            corr = fft.irfft(fft.rfft(data, axis=-1) * spectrum, size, axis=-1)[:, : count + 2]
+            force = (back @ corr.T).T
+            # the ten end coefficients laid out as those of 8 nodes: conditions on 0:5, 5:10
+            amplitudes = _mode_amplitudes(corr[:, ends] * shrink[ends], 8, operator.solve_back)
+            _add_modes(force, amplitudes, operator.modes_back)
+            out[chosen, : operator.inside] = force
     return out
 
 
