@@ -195,3 +195,210 @@ def test_validation_curves_helper():
         curves(z, np.array([[0.0] * 5, [0, 0, 0, np.inf, 0]]), "df")
     with pytest.raises(ValueError, match="same length"):
         curves(z, np.ones(4), "df")  # 1-D: the checks of `curve`
+
+
+# --------------------------------------------------------------------------------------------
+# Sader-Jarvis batches on a uniform grid: the whole map as one correlation per row
+# --------------------------------------------------------------------------------------------
+
+
+def direct_sader_jarvis(z, df, amplitude, k, f0, dtype=np.float64, ideal=False):
+    """The slow, obvious reference: the discretised Sader-Jarvis sums (docs/physics.md
+    section 2) evaluated directly for each output point, O(N^2), in ``dtype``: trapezoid
+    weights over the samples z_(j+1) .. z_(N-2), the kernel 1 / sqrt(z_i - z_j) from the grid
+    itself, forward differences and Sader's correction term for [z_j, z_(j+1)]. With
+    ``ideal``, on the grid of exactly equal steps ``(z_(N-2) - z_0) / (N - 2)`` (in ``dtype``)
+    that a rounded uniform grid stands for."""
+    z = np.asarray(z).astype(dtype)
+    n = z.size
+    last = n - 2
+    if ideal:
+        z = z[0] + (z[last] - z[0]) / dtype(last) * np.arange(n).astype(dtype)
+    pi = dtype(np.pi) if dtype is np.float64 else np.arccos(dtype(-1))
+    amplitude = dtype(amplitude)
+    a = np.sqrt(amplitude) / (8 * np.sqrt(pi))
+    b = amplitude * np.sqrt(amplitude) / np.sqrt(dtype(2))
+    omega = np.atleast_2d(np.asarray(df).astype(dtype)) / dtype(f0)
+    slope = np.diff(omega, axis=-1) / np.diff(z)
+    out = np.full(omega.shape, np.nan)
+    for j in range(n - 3):  # the reference: a plain loop over output points
+        t = z[j + 1 : last + 1]
+        weights = np.zeros(t.size, dtype=dtype)
+        weights[1:] += 0.5 * np.diff(t)
+        weights[:-1] += 0.5 * np.diff(t)
+        integrand = omega[:, j + 1 : last + 1] + (
+            a * omega[:, j + 1 : last + 1] - b * slope[:, j + 1 : last + 1]
+        ) / np.sqrt(t - z[j])
+        h = z[j + 1] - z[j]
+        sader = (
+            omega[:, j] * h + 2 * a * omega[:, j] * np.sqrt(h) - 2 * b * slope[:, j] * np.sqrt(h)
+        )
+        out[:, j] = (2 * dtype(k) * (integrand @ weights + sader)).astype(np.float64)
+    return out.reshape(np.shape(df))
+
+
+def sj_rows(paper, morse, lennard_jones, z, amplitude, seed=3):
+    """Clean Morse and Lennard-Jones curves, their noisy copies, pure noise, a zero row, a
+    scaled copy: rows of different rescaling exponents, interleaved."""
+    rng = np.random.default_rng(seed)
+    clean_m = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
+    clean_lj = lennard_jones.frequency_shift(z, amplitude, paper.k, paper.f0)
+    return np.array(
+        [
+            clean_m,
+            clean_lj,
+            np.zeros(z.size),
+            clean_m + 0.1 * rng.standard_normal(z.size),
+            clean_lj + 0.1 * rng.standard_normal(z.size),
+            0.1 * rng.standard_normal(z.size),
+            -3.0 * clean_m,
+        ]
+    )
+
+
+@pytest.fixture
+def toeplitz_calls(monkeypatch):
+    """Counts the batches that take the one-correlation path."""
+    calls = []
+    original = sader_jarvis_module._sader_jarvis_batch
+
+    def counting(df, *args):
+        calls.append(df.shape)
+        return original(df, *args)
+
+    monkeypatch.setattr(sader_jarvis_module, "_sader_jarvis_batch", counting)
+    return calls
+
+
+@pytest.mark.parametrize("n", [4, 5, 6, 10, 37, 300, 1200, 5000])
+@pytest.mark.parametrize("amplitude", [12e-12, 50e-12, 137e-12, 500e-12])
+def test_sader_jarvis_uniform_batch_equals_single_calls(
+    n, amplitude, paper, morse, lennard_jones, toeplitz_calls
+):
+    """Rows of a batch on z = linspace(0.23 nm, 5 nm, N) equal single calls to 1e-12 of the
+    row's largest |F|, NaN pattern included, from N = 4 (one defined point) to 5000."""
+    z = np.linspace(0.23e-9, 5e-9, n)
+    rows = sj_rows(paper, morse, lennard_jones, z, amplitude)
+    batched = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    assert toeplitz_calls == [rows.shape]
+    assert batched.shape == rows.shape
+    for row, curve in zip(batched, rows, strict=True):
+        assert_rows_equal(row, fmdecon.sader_jarvis(z, curve, amplitude, paper.k, paper.f0))
+    assert np.all(batched[2][: n - 3] == 0.0)  # the zero row
+    assert np.all(np.isnan(batched[:, n - 3 :]))
+
+
+@pytest.mark.parametrize("n", [7, 40, 300])
+@pytest.mark.parametrize("amplitude", [12e-12, 50e-12, 137e-12, 500e-12])
+def test_sader_jarvis_uniform_batch_equals_direct_sums(
+    n, amplitude, paper, morse, lennard_jones, toeplitz_calls
+):
+    """Against the slow, obvious reference (the sums written out, O(N^2)): batched rows and
+    single calls agree with it to 1e-12 of the row's largest |F|."""
+    z = np.linspace(0.23e-9, 5e-9, n)
+    rows = sj_rows(paper, morse, lennard_jones, z, amplitude)
+    reference = direct_sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    batched = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    assert toeplitz_calls
+    for r in range(rows.shape[0]):
+        assert_rows_equal(batched[r], reference[r])
+        single = fmdecon.sader_jarvis(z, rows[r], amplitude, paper.k, paper.f0)
+        assert_rows_equal(single, reference[r])
+
+
+@pytest.mark.skipif(
+    np.finfo(np.longdouble).eps > 1e-18, reason="needs an extended-precision long double"
+)
+@pytest.mark.parametrize("n", [100, 300])
+@pytest.mark.parametrize("amplitude", [12e-12, 50e-12, 137e-12, 500e-12])
+def test_sader_jarvis_uniform_batch_tail_accuracy(n, amplitude, paper, morse, lennard_jones):
+    """Pointwise relative accuracy where the force has decayed (last quarter of the grid) of
+    clean curves, against the direct sums in extended precision on the ideal uniform grid:
+    batched rows are as accurate as single calls (which do the correlation on rescaled data;
+    in a batch the taps and the last points are added exactly, see the module docstring)."""
+    z = np.linspace(0.23e-9, 5e-9, n)
+    rows = sj_rows(paper, morse, lennard_jones, z, amplitude)[[0, 1, 6]]
+    reference = direct_sader_jarvis(z, rows, amplitude, paper.k, paper.f0, np.longdouble, True)
+    batched = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    tail = slice(n - 3 - (n - 3) // 4, n - 3)
+    for r in range(rows.shape[0]):
+        single = fmdecon.sader_jarvis(z, rows[r], amplitude, paper.k, paper.f0)
+        exact = reference[r][tail]
+        error_batched = np.max(np.abs(batched[r][tail] - exact) / np.abs(exact))
+        error_single = np.max(np.abs(single[tail] - exact) / np.abs(exact))
+        assert error_batched <= 3 * error_single + 2e-15, (r, error_batched, error_single)
+
+
+def test_sader_jarvis_uniform_batch_blocks_and_groups(paper, morse, toeplitz_calls):
+    """Many interleaved rows of two rescaling exponents (several blocks of rows, groups that
+    are not consecutive rows), and non-contiguous input: every row equals its single call."""
+    z = paper.z[:1200]
+    amplitude = 80e-12
+    df = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
+    steep = fmdecon.Morse(10e9, paper.sigma, paper.bond_energy).frequency_shift(
+        z, amplitude, paper.k, paper.f0
+    )
+    noise = 0.05 * np.random.default_rng(5).standard_normal((40, z.size))
+    rows = np.where(np.arange(40)[:, None] % 3 == 0, steep, df) + noise
+    batched = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    for r in (0, 1, 2, 17, 18, 39):
+        assert_rows_equal(batched[r], fmdecon.sader_jarvis(z, rows[r], amplitude, K, F0))
+    fortran = fmdecon.sader_jarvis(z, np.asfortranarray(rows), amplitude, paper.k, paper.f0)
+    np.testing.assert_array_equal(fortran, batched)
+    strided = np.repeat(rows, 2, axis=1)[:, ::2]
+    np.testing.assert_array_equal(
+        fmdecon.sader_jarvis(z, strided, amplitude, paper.k, paper.f0), batched
+    )
+    assert len(toeplitz_calls) == 3
+
+
+def test_sader_jarvis_uniform_batch_few_kernels(paper, morse, toeplitz_calls):
+    """200 noisy copies of one curve at N = 5000: one correlation path, a few kernel spectra
+    (cache misses), whatever the number of rows; a second call computes none."""
+    z = paper.z
+    amplitude = 137e-12
+    df = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
+    curves = df + 0.1 * np.random.default_rng(11).standard_normal((200, z.size))
+    sader_jarvis_module._scaled_kernel.cache_clear()
+    fmdecon.sader_jarvis(z, curves, amplitude, paper.k, paper.f0)
+    misses = sader_jarvis_module._scaled_kernel.cache_info().misses
+    assert 1 <= misses <= 3
+    fmdecon.sader_jarvis(z, curves, amplitude, paper.k, paper.f0)
+    assert sader_jarvis_module._scaled_kernel.cache_info().misses == misses
+    assert toeplitz_calls == [curves.shape, curves.shape]
+
+
+def test_sader_jarvis_uniform_batch_without_fft_out(paper, morse, monkeypatch):
+    """With numpy < 2 (no ``out=`` in numpy.fft) the transforms come from scipy: same rows."""
+    z = paper.z[:1500]
+    amplitude = 137e-12
+    rows = morse.frequency_shift(z, amplitude, paper.k, paper.f0) + 0.1 * np.random.default_rng(
+        4
+    ).standard_normal((20, z.size))
+    default = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    monkeypatch.setattr(sader_jarvis_module, "_FFT_OUT", False)
+    scipy_fft = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    for r in range(rows.shape[0]):
+        assert_rows_equal(scipy_fft[r], default[r])
+
+
+def test_sader_jarvis_nearly_uniform_grid_keeps_per_step_weights(
+    paper, morse, lennard_jones, toeplitz_calls
+):
+    """A grid uniform to ~1e-11 (FFT kernel, but steps unequal beyond _TOEPLITZ_RTOL) is done
+    with each sample's own weights, as single calls are: rows agree to rounding."""
+    z = paper.z[:800].copy()
+    z[1:-1] += 1e-11 * (z[1] - z[0]) * np.random.default_rng(8).uniform(-1, 1, z.size - 2)
+    amplitude = 300e-12
+    rows = sj_rows(paper, morse, lennard_jones, z, amplitude)
+    batched = fmdecon.sader_jarvis(z, rows, amplitude, paper.k, paper.f0)
+    assert toeplitz_calls == []
+    for row, curve in zip(batched, rows, strict=True):
+        assert_rows_equal(row, fmdecon.sader_jarvis(z, curve, amplitude, paper.k, paper.f0))
+
+
+def test_sader_jarvis_three_point_batch(paper):
+    z = paper.z[:3]
+    out = fmdecon.sader_jarvis(z, np.ones((4, 3)), 50e-12, paper.k, paper.f0)
+    assert out.shape == (4, 3)
+    assert np.all(np.isnan(out))
