@@ -273,3 +273,87 @@ def test_resampled_uniform_without_fft_out(monkeypatch):
     np.testing.assert_allclose(
         force_noise("matrix_resampled", z, amplitude, K, F0, 1.0), expected, rtol=1e-13
     )
+
+
+# matrix_resampled at small amplitudes: the resampled grid finer than the input (d'/d < 1),
+# where the Gram matrix's band and the end corrections span most samples
+SMALL_AMPLITUDES = [12e-12, 20e-12, 30e-12]
+
+
+@pytest.mark.parametrize("n", [1200, 2000])
+@pytest.mark.parametrize("amplitude", SMALL_AMPLITUDES)
+def test_resampled_uniform_small_amplitude(n, amplitude):
+    """The paper's z range with fewer points: d'/d = 0.06 .. 0.25 (at n = 1200, A = 12 pm the
+    band is as wide as the grid allows)."""
+    from fmdecon.noise import (
+        _resampled_sparse_row_norms,
+        _resampled_uniform_row_norms,
+        _resampling,
+    )
+
+    z = uniform_grid(n)
+    resampling = _resampling(z, amplitude, K, F0, {})
+    assert resampling.step < z[1] - z[0]
+    fast = _resampled_uniform_row_norms(z, resampling)
+    assert fast is not None
+    slow = _resampled_sparse_row_norms(z, resampling)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
+
+
+# short grids, where the ends' corrections and the rows near the ends are most of the grid;
+# A/d an integer >= alpha_min (d' = d: every resampled point on an input node)
+SHORT_RESAMPLED_CASES = [
+    (140, 60.0, {}),
+    (160, 25.0, {}),
+    (150, 12.3, {"alpha_min": 20}),
+    (137, 2.0, {"alpha_min": 1}),
+    (300, 12.49, {}),
+    (300, 45.0, {}),
+    (250, 1.6, {"alpha_min": 2}),
+    (1000, 100.0, {}),
+]
+
+
+@pytest.mark.parametrize(("n", "ratio", "options"), SHORT_RESAMPLED_CASES)
+def test_resampled_uniform_short_grids(n, ratio, options):
+    from fmdecon.noise import (
+        _resampled_sparse_row_norms,
+        _resampled_uniform_row_norms,
+        _resampling,
+    )
+
+    z = uniform_grid(n)
+    resampling = _resampling(z, ratio * (z[1] - z[0]), K, F0, options)
+    fast = _resampled_uniform_row_norms(z, resampling)
+    assert fast is not None
+    slow = _resampled_sparse_row_norms(z, resampling)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(("n", "ratio"), [(160, 25.0), (180, 37.3), (260, 14.2)])
+def test_resampled_short_grid_equals_dense_operator(n, ratio):
+    """Against the method's own columns where the resampled grid is 1.3 - 3.5 times finer
+    and the band of its Gram matrix reaches half the grid (the structured computation)."""
+    from fmdecon.noise import _resampled_uniform_row_norms, _resampling
+
+    z = uniform_grid(n)
+    amplitude = ratio * (z[1] - z[0])
+    assert _resampled_uniform_row_norms(z, _resampling(z, amplitude, K, F0, {})) is not None
+    fast = force_noise("matrix_resampled", z, amplitude, K, F0, 1.0)
+    slow = dense_row_norms("matrix_resampled", z, amplitude)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    np.testing.assert_allclose(fast, slow, rtol=RTOL_DENSE, atol=0)
+
+
+def test_resampled_uniform_paper_grid_small_amplitude(paper):
+    """The paper's grid (N = 5000) at A = 20 pm (d' = 0.42 d) against the sparse computation,
+    the last input point on the last resampled point."""
+    from fmdecon.noise import _resampled_sparse_row_norms, _resampling
+
+    resampling = _resampling(paper.z, 20e-12, paper.k, paper.f0, {})
+    fast = force_noise("matrix_resampled", paper.z, 20e-12, paper.k, paper.f0, 1.0)
+    slow = _resampled_sparse_row_norms(paper.z, resampling)
+    np.testing.assert_array_equal(np.isnan(fast), np.isnan(slow))
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
