@@ -8,10 +8,10 @@ What is measured
    deconvolved by every registered method, once as one ``(R, N)`` call and once as a Python
    loop of ``R`` single calls. Best of ``--repeats`` runs each (``time.perf_counter``, after a
    warm-up). Every timed call starts from empty caches (the kernel spectra of Sader-Jarvis,
-   the operators of matrix_exact's and matrix_resampled's batches): the per-grid work is part of each time, as for
-   the first batch on a new grid. Printed: both times, per-curve times, the ratio
-   loop / batched (target >= 5x) and the largest deviation of a batched row from its single
-   call, relative to the row's largest |F|.
+   the operators of matrix_exact's and matrix_resampled's batches): the per-grid work is
+   part of each time, as for the first batch on a new grid. Printed: both times, per-curve
+   times, the ratio loop / batched (target >= 5x) and the largest deviation of a batched row
+   from its single call, relative to the row's largest |F|.
 2. ``fmdecon.force_noise`` per method at N = 5000 (best of ``--repeats``; one run for
    methods that take seconds), against the slow, obvious reference at a smaller grid
    (``--dense-n`` points): the dense operator built column by column by applying the method

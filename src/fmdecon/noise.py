@@ -18,7 +18,8 @@ are found from the structure of each method's operator without forming ``L``:
   grid ends the spline's cardinal functions are one shifted shape (they decay like
   ``(2 - sqrt 3)^|k|``, below rounding after ``_LAYER`` samples), so ``L[j, n] = tau[n - j]``
   for all but the ``_LAYER`` columns next to each end; those columns and the first row are
-  computed exactly and the bulk by prefix sums of ``tau^2``;
+  computed exactly and the bulk by prefix sums of ``tau^2``. The pieces are those the
+  method's batches apply (:func:`fmdecon.methods.matrix_exact.exact_operator`, one home);
 * matrix on a resampled grid (section 6a): ``L = P H Q`` again, but the resampled grid is in
   general incommensurate with the input grid, so ``L`` is not Toeplitz (each row has its own
   phase). On a uniform grid, ``||row i||^2 = v_i^T G v_i`` with ``v_i = H^T p_i^T`` (``p_i``
@@ -76,7 +77,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, sparse
 
-from fmdecon._validation import grid, sensor, uniform_step
+from fmdecon._validation import grid, is_lattice, sensor, uniform_step
 from fmdecon.methods import METHODS, Method, get_method
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
@@ -92,6 +93,7 @@ from fmdecon.methods.matrix_exact import (
     _is_uniform,
     _upsample_factor,
     exact_cell_weights,
+    exact_operator,
     matrix_exact,
 )
 from fmdecon.methods.matrix_resampled import _END_TOLERANCE, _alpha_min, matrix_resampled
@@ -295,7 +297,6 @@ def _exact_row_norms(
 ) -> NDArray[np.float64] | None:
     """Row norms for :func:`fmdecon.matrix_exact` on a uniform grid; None if the structured
     computation does not apply (non-uniform or short grid, or unknown options)."""
-    from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
 
     if set(options) - {"upsample", "solver"}:
         return None
@@ -313,8 +314,8 @@ def _exact_row_norms(
         return np.full(n, np.nan)
     fine_count = p * (n - 1) + 1
     use_fft = solver == "fft" or (solver == "auto" and weights.size > FFT_WIDTH)
-    h = _impulse_response(weights, fine_count, use_fft, fast=True)
     if not _is_uniform(z):
+        h = _impulse_response(weights, fine_count, use_fft, fast=True)
         # spline onto the fine grid (sparse Q), solve (H), linear interpolation from the
         # cell centres back onto z (P, two entries a row)
         fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
@@ -330,68 +331,20 @@ def _exact_row_norms(
             shape=(n, fine_count),
         )
         return _sparse_solve_row_norms(_cardinal_matrix(z, fine_z), h, back)
-    # centre force of cell a for a unit fine sample at b: h[b - a]. Output row j >= 1 is
-    # the mean of cells j p - 1 and j p: g[b - j p]; row 0 extrapolates from cells 0 and 1.
-    pad = (2 * _LAYER + 2) * p + 2  # zeros in front: index x of g is g_ext[x + pad]
-    g_ext = np.zeros(pad + fine_count)
-    g_ext[pad - 1] = 0.5 * h[0]  # g[-1]
-    g_ext[pad : pad + fine_count - 1] = 0.5 * (h[1:] + h[:-1])  # g[t], t = 0 .. N' - 2
-    g0 = 1.5 * h
-    g0[1:] -= 0.5 * h[:-1]  # row 0: g0[b], b = 0 .. N' - 1
-
-    if p == 1:  # no spline: L[j, m] = g[m - j] for j >= 1
-        prefix = np.cumsum(g_ext[pad - 1 :] ** 2)  # sum of g[-1 .. t]
-        out = np.empty(n)
-        out[0] = np.sqrt(np.sum(g0**2))
-        out[1:] = np.sqrt(prefix[n - 1 - np.arange(1, n) + 1])
-        return out
-
-    fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
-    fine_z[-1] = z[-1]
-    layer = _LAYER
-    reach = layer * p  # cardinal functions are taken as zero beyond `layer` input steps
-    # Cardinal functions of the input spline. Each decays like (2 - sqrt 3)^|k| from its node
-    # and feels a grid end only through the same factor, so a spline through a piece of
-    # 4 layers of the grid around it gives the same values to rounding (1e-36).
-    piece = 4 * layer
-    unit = np.zeros(piece + 1)
-    unit[2 * layer] = 1.0
-    middle = n // 2
-    nodes = slice(middle - 2 * layer, middle + 2 * layer + 1)
-    q = CubicSpline(z[nodes], unit)(fine_z[middle * p - reach : middle * p + reach + 1])
-    windows = sliding_window_view(g_ext, 2 * reach + 1)  # windows[x + pad - reach] ~ g[x +- reach]
-
-    # bulk columns layer .. n-1-layer: L[j, col] = tau[col - j] (j >= 1),
-    # tau[m] = sum_t g[m p + t] q[t], zero for m < -(layer + 1)
-    low = -(layer + 1)
-    m = np.arange(low, n - 1 - layer)
-    tau = windows[m * p + pad - reach] @ q
+    # the operator of matrix_exact's batches (a Toeplitz bulk, LAYER exact columns at each
+    # end, row 0): squared row norms by prefix sums of tau^2 over each row's bulk columns
+    tau, low, layer, row0, near, far = exact_operator(
+        n, float(z[0]), float(z[-1]), amplitude, k, f0, p, bool(use_fft)
+    )
     prefix = np.concatenate([[0.0], np.cumsum(tau**2)])  # prefix[i] = sum tau[low .. low+i-1]
     j = np.arange(1, n)
-    first = np.maximum(layer - j, low) - low
-    stop = np.maximum(n - 1 - layer - j + 1, low) - low
+    first = np.maximum(layer - j, low) - low  # bulk columns layer .. n-1-layer: m = c - j
+    stop = n - 1 - layer - j + 1 - low
     total = np.empty(n)
-    total[1:] = prefix[np.minimum(stop, m.size)] - prefix[np.minimum(first, m.size)]
-    cols = np.arange(layer, n - layer)
-    g0_ext = np.concatenate([np.zeros(reach), g0, np.zeros(reach)])
-    tau0 = sliding_window_view(g0_ext, 2 * reach + 1)[cols * p] @ q
-    total[0] = np.sum(tau0**2)
-
-    # boundary columns: their cardinal functions evaluated where they are above rounding
-    near_width = (2 * layer) * p + 1  # fine samples 0 .. near_width-1
-    units = np.zeros((piece, layer))
-    units[np.arange(layer), np.arange(layer)] = 1.0
-    near_q = CubicSpline(z[:piece], units, axis=0)(fine_z[:near_width])  # (W, layer)
-    near_rows = np.arange(1, (near_width + 1) // p + 2)
-    near_g = g_ext[pad + np.arange(near_width)[None, :] - p * near_rows[:, None]]
-    total[near_rows] += np.sum((near_g @ near_q) ** 2, axis=1)
-    total[0] += np.sum((g0[:near_width] @ near_q) ** 2)
-
-    far_start = fine_count - near_width
-    far_q = CubicSpline(z[n - piece :], units[::-1, ::-1], axis=0)(fine_z[far_start:])
-    far_g = g_ext[pad + far_start + np.arange(near_width)[None, :] - p * j[:, None]]
-    total[1:] += np.sum((far_g @ far_q) ** 2, axis=1)
-    total[0] += np.sum((g0[far_start:] @ far_q) ** 2)
+    total[0] = np.sum(row0**2)
+    total[1:] = prefix[np.minimum(stop, tau.size)] - prefix[np.minimum(first, tau.size)]
+    total[1 : 1 + near.shape[0]] += np.sum(near**2, axis=1)
+    total[1:] += np.sum(far**2, axis=1)
     return np.sqrt(total)
 
 
@@ -1116,17 +1069,8 @@ def _resampled_row_norms(
     resampling = _resampling(z, amplitude, k, f0, options)
     if resampling is None:
         return None
-    norms = _resampled_uniform_row_norms(z, resampling) if _lattice(z) else None
+    norms = _resampled_uniform_row_norms(z, resampling) if is_lattice(z) else None
     return norms if norms is not None else _resampled_sparse_row_norms(z, resampling)
-
-
-def _lattice(z: NDArray[np.float64]) -> bool:
-    """True if ``z`` is uniform to the rounding of its own values (as ``numpy.linspace``
-    makes it): the structured computation assumes an exact lattice, and a grid that is only
-    nearly uniform (values rounded to a few digits, jitter) goes the sparse, exact way."""
-    step = (z[-1] - z[0]) / (z.size - 1)
-    rounding = 16.0 * np.finfo(np.float64).eps * float(np.max(np.abs(z)))
-    return bool(np.max(np.abs(np.diff(z) - step)) <= max(1e-11 * step, rounding))
 
 
 # --------------------------------------------------------------------------------------------

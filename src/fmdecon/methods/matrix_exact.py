@@ -226,23 +226,27 @@ def exact_operator(
     middle = n // 2
     nodes = slice(middle - 2 * layer, middle + 2 * layer + 1)
     q = CubicSpline(z[nodes], unit)(fine_z[middle * p - reach : middle * p + reach + 1])
-    windows = sliding_window_view(g_ext, 2 * reach + 1)  # windows[x + pad - reach] ~ g[x +- reach]
-    tau = windows[m * p + pad - reach] @ q
+    # windows[x + pad - reach] ~ g[x +- reach]; rows p apart are strided views, not gathers
+    windows = sliding_window_view(g_ext, 2 * reach + 1)
+    first = low * p + pad - reach  # > 0
+    tau = windows[first : first + p * m.size : p] @ q
     g0_ext = np.concatenate([np.zeros(reach), g0, np.zeros(reach)])
     row0 = np.zeros(n)
-    row0[bulk] = sliding_window_view(g0_ext, 2 * reach + 1)[bulk * p] @ q
+    row0[bulk] = sliding_window_view(g0_ext, 2 * reach + 1)[layer * p : (n - layer) * p : p] @ q
     # the first and last `layer` columns: their cardinal functions where above rounding
     near_width = 2 * layer * p + 1  # fine samples 0 .. near_width - 1
     units = np.zeros((piece, layer))
     units[np.arange(layer), np.arange(layer)] = 1.0
     near_q = CubicSpline(z[:piece], units, axis=0)(fine_z[:near_width])  # (W, layer)
-    near_rows = np.arange(1, (near_width + 1) // p + 2)
-    near = g_ext[pad + np.arange(near_width)[None, :] - p * near_rows[:, None]] @ near_q
+    # row j of these blocks is g_ext[start - p j :][:near_width]: views stepping back by p
+    spans = sliding_window_view(g_ext, near_width)
+    reached = (near_width + 1) // p + 1  # rows 1 .. reached (later rows start beyond)
+    near = spans[pad - p : pad - p * reached - 1 : -p] @ near_q  # pad - p reached - 1 > 0
     row0[:layer] = g0[:near_width] @ near_q
     far_start = fine_count - near_width
     far_q = CubicSpline(z[n - piece :], units[::-1, ::-1], axis=0)(fine_z[far_start:])
-    rows = np.arange(1, n)
-    far = g_ext[pad + far_start + np.arange(near_width)[None, :] - p * rows[:, None]] @ far_q
+    start = pad + far_start
+    far = spans[start - p : start - p * (n - 1) - 1 : -p] @ far_q  # rows 1 .. n - 1
     row0[n - layer :] = g0[far_start:] @ far_q
     for array in (tau, row0, near, far):
         array.flags.writeable = False
