@@ -7,17 +7,18 @@ What is measured
    k = 1800 N/m, f0 = 32768 Hz, kappa = 4.25/nm, sigma = 0.235 nm, E = 0.371 aJ) are
    deconvolved by every registered method, once as one ``(R, N)`` call and once as a Python
    loop of ``R`` single calls. Best of ``--repeats`` runs each (``time.perf_counter``, after a
-   warm-up). Every timed call starts from empty caches (the kernel spectra of Sader-Jarvis,
-   the operators of matrix_exact's and matrix_resampled's batches): the per-grid work is
-   part of each time, as for the first batch on a new grid. Printed: both times, per-curve
+   warm-up). The strict comparison: every timed batched call starts from empty caches (the
+   kernel spectra of Sader-Jarvis, the operators of matrix_exact's and matrix_resampled's
+   batches), so its per-grid work is part of its time, as for the first batch on a new grid;
+   the loop runs with the caches its warm-up call filled. Printed: both times, per-curve
    times, the ratio loop / batched (target >= 5x) and the largest deviation of a batched row
    from its single call, relative to the row's largest |F|.
-2. ``fmdecon.force_noise`` per method at N = 5000 (best of ``--repeats``; one run for
-   methods that take seconds), against the slow, obvious reference at a smaller grid
-   (``--dense-n`` points): the dense operator built column by column by applying the method
-   to unit vectors, and its row norms. Printed: both times, the ratio reference / fast at
-   the small grid and reference(small N) / fast(N = 5000), and the agreement at the small
-   grid (target <= 20 ms per call at N = 5000).
+2. ``fmdecon.force_noise`` per method at N = 5000 (best of ``--repeats``, each from empty
+   caches; one run for methods that take seconds), against the slow, obvious reference at
+   a smaller grid (``--dense-n`` points): the dense operator built column by column by
+   applying the method to unit vectors, and its row norms. Printed: both times, the ratio
+   reference / fast at the small grid and reference(small N) / fast(N = 5000), and the
+   agreement at the small grid (target <= 20 ms per call at N = 5000).
 3. The section 7 figures: std(F) at the force minimum for 0.1 Hz noise at
    A = 20 / 50 / 137 / 500 pm, next to the specification's numbers.
 
@@ -103,7 +104,7 @@ def batched_table(n: int, rows: int, amplitudes: list[float], repeats: int) -> N
                 cold(lambda m=method, c=curves, a=amplitude: m(z, c, a, K, F0)), repeats
             )
             t_loop = best_time(
-                cold(lambda m=method, c=curves, a=amplitude: [m(z, r, a, K, F0) for r in c]),
+                lambda m=method, c=curves, a=amplitude: [m(z, r, a, K, F0) for r in c],
                 max(1, repeats // 2),
             )
             ratio = t_loop / t_batch
@@ -141,12 +142,12 @@ def noise_table(n: int, dense_n: int, amplitudes: list[float], repeats: int) -> 
                 once
                 if once > 1.0
                 else best_time(
-                    lambda a=amplitude, m=name: force_noise(m, z, a, K, F0, 0.1), repeats
+                    cold(lambda a=amplitude, m=name: force_noise(m, z, a, K, F0, 0.1)), repeats
                 )
             )
             small = force_noise(name, z_small, amplitude, K, F0, 1.0)
             fast_small = best_time(
-                lambda a=amplitude, m=name: force_noise(m, z_small, a, K, F0, 1.0), repeats
+                cold(lambda a=amplitude, m=name: force_noise(m, z_small, a, K, F0, 1.0)), repeats
             )
             start = time.perf_counter()
             reference = dense_row_norms(name, z_small, amplitude)
