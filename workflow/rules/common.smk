@@ -93,9 +93,11 @@ def chunk_runtime_min(wildcards):
     sweep = STUDY.laws[wildcards.law]
     points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
     curves = STUDY.amplitudes_per_job * STUDY.points_per_job * len(STUDY.methods)
+    per_curve = 5e-3  # [s] a single call at N = 5000 (measured <= 3 ms), with its metrics
     if PERTURBATIONS is not None:  # every noise level and error, each with its realisations
         curves *= len(PERTURBATIONS.combinations()) * PERTURBATIONS.realizations
-    seconds = 30 + curves * 5e-3 * points / 5000
+        per_curve = 1e-3  # realisations deconvolved in batches (measured ~0.3 ms a curve)
+    seconds = 30 + curves * per_curve * points / 5000
     return max(5, int(seconds / 60 * 3) + 1)
 
 
