@@ -82,8 +82,7 @@ from fmdecon.methods import METHODS, Method, get_method
 from fmdecon.methods.matrix import (
     FFT_ALPHA,
     SmallAmplitudeWarning,
-    _inverse_series,
-    _inverse_series_fast,
+    _impulse_response,
     matrix_alpha,
     matrix_method,
     matrix_weights,
@@ -166,19 +165,6 @@ def _warn_small(what: str) -> None:
         SmallAmplitudeWarning,
         stacklevel=4,
     )
-
-
-def _impulse_response(
-    weights: NDArray[np.float64], n: int, use_fft: bool, fast: bool
-) -> NDArray[np.float64]:
-    """First ``n`` coefficients ``h`` of ``1 / w(x)``, by the solver the method uses."""
-    if use_fft:
-        return (_inverse_series_fast if fast else _inverse_series)(weights, n)
-    from scipy.signal import lfilter
-
-    impulse = np.zeros(n)
-    impulse[0] = 1.0
-    return lfilter([1.0], weights, impulse)
 
 
 def _solver_option(options: dict[str, Any]) -> str:

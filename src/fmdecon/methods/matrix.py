@@ -234,6 +234,22 @@ def _inverse_series_fast(weights: NDArray[np.float64], n: int) -> NDArray[np.flo
     return inverse
 
 
+def _impulse_response(
+    weights: NDArray[np.float64], n: int, use_fft: bool, fast: bool = True
+) -> NDArray[np.float64]:
+    """First ``n`` coefficients ``h`` of ``1 / w(x)`` (the solve's response to a unit sample
+    at the far end), by the solver a method uses: the inverse power series
+    (:func:`_inverse_series_fast` for the newer methods, ``fast=False``
+    :func:`_inverse_series`) or the recursive filter on a unit impulse."""
+    if use_fft:
+        return (_inverse_series_fast if fast else _inverse_series)(weights, n)
+    from scipy.signal import lfilter
+
+    impulse = np.zeros(n)
+    impulse[0] = 1.0
+    return lfilter([1.0], weights, impulse)
+
+
 def _fft_threshold(df: NDArray[np.float64], single: int, batch: int) -> int:
     """Band size above which ``solver="auto"`` solves by FFT: ``single`` for one curve,
     ``batch`` for a batch of curves (which share the inverse series)."""

@@ -54,7 +54,7 @@ from fmdecon.methods.matrix import (
     SmallAmplitudeWarning,
     _fast_length,
     _fft_threshold,
-    _inverse_series_fast,
+    _impulse_response,
     _scale_exponent,
     _solve_causal,
 )
@@ -185,19 +185,13 @@ def exact_operator(
     filter, the same numbers to rounding). Needs ``n >= 4 LAYER + 8`` for ``factor > 1``.
     """
     from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
-    from scipy.signal import lfilter
 
     p = factor
     step = (stop - start) / (n - 1)
     cell = step / p
     weights = exact_cell_weights(amplitude, cell, k, f0)
     fine_count = p * (n - 1) + 1
-    if fft_solve:
-        h = _inverse_series_fast(weights, fine_count)
-    else:
-        impulse = np.zeros(fine_count)
-        impulse[0] = 1.0
-        h = lfilter([1.0], weights, impulse)
+    h = _impulse_response(weights, fine_count, fft_solve)
     layer = LAYER if p > 1 else 0
     reach = layer * p  # fine samples over which a bulk cardinal function is above rounding
     # centre force of cell a for a unit fine sample at b: h[b - a]. Output row j >= 1 is the

@@ -42,7 +42,7 @@ from fmdecon.methods.matrix import (
     FFT_ALPHA_BATCH,
     _fast_length,
     _fft_threshold,
-    _inverse_series_fast,
+    _impulse_response,
     _scale_exponent,
     _solve_causal,
     matrix_alpha,
@@ -188,15 +188,9 @@ def resampled_operator(
     resampled points of step ``resampled_step = A / alpha'`` (both from the same first
     point); ``fft_solve`` selects how the solve's impulse response is found (the same
     numbers to rounding). Cached: a sweep applies one operator to many batches."""
-    from scipy.signal import lfilter
 
     weights = matrix_weights(amplitude, resampled_step, k, f0)
-    if fft_solve:
-        h = _inverse_series_fast(weights, count)
-    else:
-        impulse = np.zeros(count)
-        impulse[0] = 1.0
-        h = lfilter([1.0], weights, impulse)
+    h = _impulse_response(weights, count, fft_solve)
     sigma = math.sqrt(3.0) * POLE ** np.abs(np.arange(-SPAN, SPAN + 1, dtype=np.float64))
     m = np.convolve(h, sigma)[: count + 2 * SPAN + 1]  # k = -SPAN .. count + SPAN
     ratio = resampled_step / step
