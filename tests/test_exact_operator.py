@@ -113,3 +113,30 @@ def test_short_grid_falls_back(paper, morse, lennard_jones):
         single = fmdecon.matrix_exact(z, batch[1], amplitude, paper.k, paper.f0)
     assert exact_module.exact_operator.cache_info().misses == 0
     np.testing.assert_allclose(batched[1], single, rtol=0, atol=1e-12 * np.max(np.abs(single)))
+
+
+def test_grid_far_from_zero_is_solved_curve_by_curve(paper, morse):
+    """z ~ 1 um with pm steps: the rounding of z's values is ~1e-10 of a step, too much for an
+    exact lattice at 1e-12 (fmdecon._validation.equal_steps); the batch takes the cells' solve
+    and equals single calls."""
+    z = 1e-6 + np.linspace(0.0, 599e-12, 600)
+    assert not fmdecon._validation.equal_steps(z)
+    amplitude = 60e-12
+    df = morse.frequency_shift(z - 1e-6 + paper.z[0], amplitude, paper.k, paper.f0)
+    batch = df + 0.1 * np.random.default_rng(4).standard_normal((3, z.size))
+    exact_module.exact_operator.cache_clear()
+    batched = fmdecon.matrix_exact(z, batch, amplitude, paper.k, paper.f0)
+    assert exact_module.exact_operator.cache_info().misses == 0
+    for row, curve in zip(batched, batch, strict=True):
+        single = fmdecon.matrix_exact(z, curve, amplitude, paper.k, paper.f0)
+        np.testing.assert_allclose(row, single, rtol=0, atol=1e-12 * np.max(np.abs(single)))
+
+
+@pytest.mark.parametrize("upsample", [1, 4])
+def test_cached_operator_is_read_only(upsample, paper):
+    operator = exact_module.exact_operator(
+        600, float(paper.z[0]), float(paper.z[599]), 60e-12, paper.k, paper.f0, upsample, True
+    )
+    for array in (operator.tau, operator.row0, operator.near, operator.far):
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0.0

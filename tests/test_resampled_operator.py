@@ -125,3 +125,34 @@ def test_nearly_uniform_grid_takes_the_splines(paper, morse, lennard_jones):
         single = fmdecon.matrix_resampled(z, curve, amplitude, paper.k, paper.f0)
         scale = np.nanmax(np.abs(single))
         np.testing.assert_allclose(row, single, rtol=0, atol=1e-12 * scale)
+
+
+def test_grid_far_from_zero_takes_the_splines(paper, morse):
+    """z ~ 1 um with pm steps is not an exact lattice at 1e-12 (equal_steps): the batch
+    builds its splines on the actual nodes and equals single calls."""
+    z = 1e-6 + np.linspace(0.0, 599e-12, 600)
+    amplitude = 60e-12
+    df = morse.frequency_shift(z - 1e-6 + paper.z[0], amplitude, paper.k, paper.f0)
+    batch = df + 0.1 * np.random.default_rng(4).standard_normal((3, z.size))
+    resampled_module.resampled_operator.cache_clear()
+    batched = fmdecon.matrix_resampled(z, batch, amplitude, paper.k, paper.f0)
+    assert resampled_module.resampled_operator.cache_info().misses == 0
+    for row, curve in zip(batched, batch, strict=True):
+        single = fmdecon.matrix_resampled(z, curve, amplitude, paper.k, paper.f0)
+        scale = np.nanmax(np.abs(single))
+        np.testing.assert_allclose(row, single, rtol=0, atol=1e-12 * scale)
+
+
+def test_cached_operator_is_read_only(paper):
+    z = paper.z[:600]
+    step = float((z[-1] - z[0]) / (z.size - 1))
+    alpha = 63  # round(60 pm / 0.954 pm)
+    count = int(np.floor((z[-1] - z[0]) / (60e-12 / alpha) * (1 + 1e-12))) + 1
+    cached = resampled_module.resampled_operator(
+        z.size, step, count, 60e-12 / alpha, 60e-12, paper.k, paper.f0, False
+    )
+    arrays = [cached.m, cached.solve_in, cached.solve_back, *cached.modes_in]
+    arrays += [*cached.modes_back, cached.forward.data, cached.back.indices]
+    for array in arrays:
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0

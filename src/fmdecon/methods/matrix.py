@@ -312,6 +312,36 @@ def _scale_exponent(envelope: NDArray[np.float64]) -> float:
     return gamma
 
 
+def _scale_exponents(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rescaling exponents of the rows of a batch (shape (R, N), in the input's orientation),
+    per sample, as :func:`_scale_exponent` finds them on the reversed axis (the same numbers),
+    for all rows at once: the mean log-slope from the last non-zero sample to the
+    largest, and the growth limit checked on a bound from the maxima of 64 blocks; that
+    function itself only for rows where the bound exceeds the limit (rare: curves that jump
+    from tiny values)."""
+    count, n = rows.shape
+    magnitude = np.abs(rows)
+    largest = np.max(magnitude, axis=-1)
+    far = n - 1 - np.argmax(magnitude[:, ::-1] > 0, axis=-1)  # last non-zero sample
+    first = n - 1 - far  # its index on the reversed axis
+    gammas = np.zeros(count)
+    fit = (largest > 0) & (first < n - 1)
+    with np.errstate(divide="ignore"):
+        slope = np.log(largest[fit] / magnitude[fit, far[fit]]) / (n - 1 - first[fit])
+    gammas[fit] = np.clip(slope, 0.0, _MAX_LOG_SCALE / n)
+    # blocks of the reversed axis: the envelope is at most its value at a block's end, the
+    # rescaling at most its value at the block's start
+    starts = np.arange(0, n - 1, max(1, (n - 1) // 64))
+    block_max = np.maximum.reduceat(magnitude[:, ::-1], starts, axis=-1)
+    envelope_end = np.maximum.accumulate(block_max, axis=-1)  # envelope at each block's end
+    with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: NaN, never above
+        bound = np.log(envelope_end / largest[:, None]) + gammas[:, None] * (n - 1 - starts)
+    for r in np.flatnonzero((gammas > 0) & (np.max(bound, axis=-1) > _MAX_LOG_GROWTH)):
+        envelope = np.maximum.accumulate(magnitude[r, ::-1])  # a few rows at most
+        gammas[r] = _scale_exponent(envelope)
+    return gammas
+
+
 def _solve_fft(
     weights: NDArray[np.float64], rhs: NDArray[np.float64], *, fast: bool = False
 ) -> NDArray[np.float64]:
@@ -347,11 +377,10 @@ def _solve_fft(
         return np.zeros(rhs.shape)
     if rows.shape[0] == 1:  # a batch of one curve is that curve, bit for bit
         return _solve_fft(weights, rows[0], fast=fast).reshape(rhs.shape)
-    envelopes = np.maximum.accumulate(np.abs(rows), axis=-1)
     # rows share a floored exponent (fmdecon.methods._rescale): a few groups, each needing one
     # transform of its inverse series and no per-row exponentials; never above the bound of
-    # _scale_exponent
-    gammas = floor_exponents([_scale_exponent(envelope) for envelope in envelopes], n)
+    # _scale_exponent (rows are on the reversed axis here)
+    gammas = floor_exponents(_scale_exponents(rows[:, ::-1]), n)
     base = float(gammas.min())
     offset = np.arange(n, dtype=np.float64) - (n - 1)
     index = np.arange(n, dtype=np.float64)

@@ -23,10 +23,10 @@ spline for this last step; on the paper's grid both meet the targets (the spline
 accurate there, the discretisation error of the cells dominates) and linear interpolation is
 local, cheaper and what the specification's prototype used.
 
-A batch of curves on a lattice (a grid uniform to the rounding of its values) is not solved
-curve by curve on the cells: the whole map ``df -> F`` is linear and, away from the grid's
-ends, shift-invariant on the *input* grid (the spline's cardinal functions are one shifted
-shape there), so it is built once per grid and amplitude from its structure
+A batch of curves on a lattice (steps equal to 6e-13, :func:`fmdecon._validation.equal_steps`)
+is not solved curve by curve on the cells: the whole map ``df -> F`` is linear and, away from
+the grid's ends, shift-invariant on the *input* grid (the spline's cardinal functions are one
+shifted shape there), so it is built once per grid and amplitude from its structure
 (:class:`ExactOperator`: a Toeplitz bulk, ``LAYER`` exact columns at each end, row 0) and
 applied to every row by one FFT correlation of length ~2N plus two products with ``LAYER``
 columns, instead of a spline and a solve at ``p N`` points. The same numbers to rounding
@@ -46,7 +46,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import UNIFORM_RTOL, curves, is_lattice, positive_scalar, sensor
+from fmdecon._validation import UNIFORM_RTOL, curves, equal_steps, positive_scalar, sensor
 from fmdecon.methods._rescale import floor_exponents
 from fmdecon.methods._spline import Spline
 from fmdecon.methods.matrix import (
@@ -55,7 +55,7 @@ from fmdecon.methods.matrix import (
     _fast_length,
     _fft_threshold,
     _impulse_response,
-    _scale_exponent,
+    _scale_exponents,
     _solve_causal,
 )
 
@@ -206,8 +206,10 @@ def exact_operator(
     m = np.arange(low, n - 1 - layer)
     bulk = np.arange(layer, n - layer)
     if p == 1:  # no spline: L[j, c] = g[c - j], L[0, c] = g0[c]
-        tau = g_ext[m + pad]
-        return ExactOperator(tau, low, 0, g0.copy(), np.zeros((0, 0)), np.zeros((n - 1, 0)))
+        pieces = (g_ext[m + pad], g0.copy(), np.zeros((0, 0)), np.zeros((n - 1, 0)))
+        for array in pieces:  # cached: read-only
+            array.flags.writeable = False
+        return ExactOperator(pieces[0], low, 0, *pieces[1:])
     # the cardinal functions in units of the input step: nodes at the integers, fine samples
     # at b / p (positions of the lattice itself, free of the rounding of z's values, which
     # would shift every column alike by ~1e-12 of a cell)
@@ -242,7 +244,7 @@ def exact_operator(
     start = pad + far_start
     far = spans[start - p : start - p * (n - 1) - 1 : -p] @ far_q  # rows 1 .. n - 1
     row0[n - layer :] = g0[far_start:] @ far_q
-    for array in (tau, row0, near, far):
+    for array in (tau, row0, near, far):  # cached: read-only
         array.flags.writeable = False
     return ExactOperator(tau, low, layer, row0, near, far)
 
@@ -261,8 +263,7 @@ def _apply_operator(operator: ExactOperator, rows: NDArray[np.float64]) -> NDArr
     count, n = rows.shape
     out = np.empty((count, n))
     # exponents as the FFT solve of section 3 finds them on the reversed axis, floored
-    envelopes = np.maximum.accumulate(np.abs(rows[:, ::-1]), axis=-1)
-    gammas = floor_exponents([_scale_exponent(envelope) for envelope in envelopes], n)
+    gammas = floor_exponents(_scale_exponents(rows), n)
     bulk_count = n - 2 * layer
     size = _fast_length(bulk_count + n - 1)
     block_rows = max(1, _BATCH_VALUES // size)
@@ -388,7 +389,7 @@ def matrix_exact(
         solver == "auto"
         and batch.shape[0] >= OPERATOR_ROWS
         and (factor == 1 or n >= 4 * LAYER + 8)
-        and is_lattice(z)
+        and equal_steps(z)
     ):
         # a batch on a lattice: the operator on the input grid, built once (and cached); an
         # explicit solver asks for the solve on the cells, curve by curve

@@ -7,18 +7,18 @@ section 3 agree), ``z'_i = z_1 + i d'`` up to ``z_N``, the frequency shift on ``
 not-a-knot cubic spline, the matrix method of section 3 on ``(z', df')`` and the force back on
 the input grid by a not-a-knot cubic spline.
 
-A batch of curves on a lattice (a grid uniform to the rounding of its values) builds no spline
-per curve. On a lattice a not-a-knot spline is, in B-spline form, ``c = sigma * y`` (``sigma_k
-= sqrt(3) (sqrt(3) - 2)^|k|`` inverts the B-spline's node values 1/6, 2/3, 1/6; applied as a
-causal and an anti-causal first-order recursive filter) plus two end modes ``(sqrt(3) -
-2)^(k+1)`` and ``(sqrt(3) - 2)^(N-k)``, whose amplitudes the two not-a-knot conditions fix (a
-2 x 2 solve per curve). The spline's values at the other grid's points are four B-spline
-values each (a sparse product shared by the batch). The solve ``H`` and the B-spline
-coefficients of the spline back through its result are one correlation, ``sigma * (H y) = m *
-y`` with ``m = sigma * h`` (``h`` the solve's impulse response), done by FFT on rescaled data
-(rows grouped by their floored exponent as in the FFT solve). Per curve: two recursive filters
-of length N, two sparse products, one FFT pair of length ~2N'. The same numbers to rounding
-(tested against the dense reference, scipy's CubicSpline and single calls).
+A batch of curves on a lattice (steps equal to 6e-13, :func:`fmdecon._validation.equal_steps`)
+builds no spline per curve. On a lattice a not-a-knot spline is, in B-spline form, ``c = sigma
+* y`` (``sigma_k = sqrt(3) (sqrt(3) - 2)^|k|`` inverts the B-spline's node values 1/6, 2/3,
+1/6; applied as a causal and an anti-causal first-order recursive filter) plus two end modes
+``(sqrt(3) - 2)^(k+1)`` and ``(sqrt(3) - 2)^(N-k)``, whose amplitudes the two not-a-knot
+conditions fix (a 2 x 2 solve per curve). The spline's values at the other grid's points are
+four B-spline values each (a sparse product shared by the batch). The solve ``H`` and the
+B-spline coefficients of the spline back through its result are one correlation, ``sigma * (H
+y) = m * y`` with ``m = sigma * h`` (``h`` the solve's impulse response), done by FFT on
+rescaled data (rows grouped by their floored exponent as in the FFT solve). Per curve: two
+recursive filters of length N, two sparse products, one FFT pair of length ~2N'. The same
+numbers to rounding (tested against the dense reference, scipy's CubicSpline and single calls).
 """
 
 from __future__ import annotations
@@ -32,18 +32,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import curves, is_lattice, sensor
+from fmdecon._validation import curves, equal_steps, sensor
 from fmdecon.methods._rescale import floor_exponents
 from fmdecon.methods._spline import Spline
 from fmdecon.methods.matrix import (
-    _MAX_LOG_GROWTH,
-    _MAX_LOG_SCALE,
     FFT_ALPHA,
     FFT_ALPHA_BATCH,
     _fast_length,
     _fft_threshold,
     _impulse_response,
-    _scale_exponent,
+    _scale_exponents,
     _solve_causal,
     matrix_alpha,
     matrix_weights,
@@ -73,11 +71,12 @@ SPAN = 40
 #: Fewest curves for which a batch on a lattice takes :func:`_apply_operator`.
 OPERATOR_ROWS = 2
 _BATCH_VALUES = 262_144  # transform values per block of curves
+_SPARSE_PARTS = ("data", "indices", "indptr")  # the arrays of a CSR matrix
 #: Jumps of the third derivative of the cubic B-spline at its knots -2 .. 2: the not-a-knot
 #: condition at node 1 is ``sum_j JUMP_j c_(j-1) = 0``.
-_JUMP = np.array([1.0, -4.0, 6.0, -4.0, 1.0])
+JUMP = np.array([1.0, -4.0, 6.0, -4.0, 1.0])
 #: beta3(f - j), j = -1, 0, 1, 2 (rows): coefficients of 1, f, f^2, f^3.
-_BSPLINE = np.array([[1, -3, 3, -1], [4, 0, -6, 3], [1, 3, 3, -3], [0, 0, 0, 1]]) / 6.0
+BSPLINE = np.array([[1, -3, 3, -1], [4, 0, -6, 3], [1, 3, 3, -3], [0, 0, 0, 1]]) / 6.0
 
 
 def _bspline_taps(
@@ -87,10 +86,16 @@ def _bspline_taps(
     ``beta3(f - j)``, ``j = -1 .. 2``, at ``position`` (in node steps) on ``nodes`` nodes; the
     last interval's polynomial continues beyond it, as a spline's evaluation does."""
     cell = np.clip(np.floor(position), 0, nodes - 2).astype(np.intp)
-    f = position - cell
-    c = _BSPLINE
-    taps = np.stack([((c[j, 3] * f + c[j, 2]) * f + c[j, 1]) * f + c[j, 0] for j in range(4)])
-    return cell, taps  # coefficient c_(cell - 1 + j) sits at index cell + j
+    return cell, bspline_values(position - cell)  # c_(cell - 1 + j) sits at index cell + j
+
+
+def bspline_values(phase: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``beta3(f - j)``, ``j = -1, 0, 1, 2`` (along a new first axis), at phases ``f``: the
+    cubic B-spline's four pieces, continued as polynomials outside [0, 1]."""
+    c = BSPLINE
+    return np.stack(
+        [((c[j, 3] * phase + c[j, 2]) * phase + c[j, 1]) * phase + c[j, 0] for j in range(4)]
+    )
 
 
 def _end_modes(nodes: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -113,7 +118,7 @@ def _not_a_knot(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Third-derivative jumps of ``sum_k c_k beta3(x - k)`` at nodes 1 and ``nodes - 2``
     (``c`` indexed from ``k = -1`` along the last axis)."""
-    return c[..., 0:5] @ _JUMP, c[..., nodes - 3 : nodes + 2] @ _JUMP
+    return c[..., 0:5] @ JUMP, c[..., nodes - 3 : nodes + 2] @ JUMP
 
 
 class ResampledOperator(NamedTuple):
@@ -203,40 +208,13 @@ def resampled_operator(
     modes_out, solve_back = _end_modes(count)
     modes_back = (back @ modes_out.T).T
     modes_in, modes_back = _mode_ends(modes_in), _mode_ends(modes_back)
-    m.flags.writeable = False
+    arrays = [m, solve_in, solve_back, *modes_in, *modes_back]
+    arrays += [getattr(matrix, name) for matrix in (forward, back) for name in _SPARSE_PARTS]
+    for array in arrays:  # cached: read-only
+        array.flags.writeable = False
     return ResampledOperator(
         count, ratio, forward, back, inside, modes_in, solve_in, modes_back, solve_back, m
     )
-
-
-def _scale_exponents(rows: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rescaling exponents of the rows of a batch, per sample, as
-    :func:`fmdecon.methods.matrix._scale_exponent` finds them on the reversed axis (the same
-    numbers), for all rows at once: the mean log-slope from the last non-zero sample to the
-    largest, and the growth limit checked on a bound from the maxima of 64 blocks; that
-    function itself only for rows where the bound exceeds the limit (rare: curves that jump
-    from tiny values)."""
-    count, n = rows.shape
-    magnitude = np.abs(rows)
-    largest = np.max(magnitude, axis=-1)
-    far = n - 1 - np.argmax(magnitude[:, ::-1] > 0, axis=-1)  # last non-zero sample
-    first = n - 1 - far  # its index on the reversed axis
-    gammas = np.zeros(count)
-    fit = (largest > 0) & (first < n - 1)
-    with np.errstate(divide="ignore"):
-        slope = np.log(largest[fit] / magnitude[fit, far[fit]]) / (n - 1 - first[fit])
-    gammas[fit] = np.clip(slope, 0.0, _MAX_LOG_SCALE / n)
-    # blocks of the reversed axis: the envelope is at most its value at a block's end, the
-    # rescaling at most its value at the block's start
-    starts = np.arange(0, n - 1, max(1, (n - 1) // 64))
-    block_max = np.maximum.reduceat(magnitude[:, ::-1], starts, axis=-1)
-    envelope_end = np.maximum.accumulate(block_max, axis=-1)  # envelope at each block's end
-    with np.errstate(divide="ignore", invalid="ignore"):  # zero rows: NaN, never above
-        bound = np.log(envelope_end / largest[:, None]) + gammas[:, None] * (n - 1 - starts)
-    for r in np.flatnonzero((gammas > 0) & (np.max(bound, axis=-1) > _MAX_LOG_GROWTH)):
-        envelope = np.maximum.accumulate(magnitude[r, ::-1])  # a few rows at most
-        gammas[r] = _scale_exponent(envelope)
-    return gammas
 
 
 def _apply_operator(operator: ResampledOperator, rows: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -399,7 +377,7 @@ def matrix_resampled(
         solver == "auto"
         and batch.shape[0] >= OPERATOR_ROWS
         and min(n, count) >= 8
-        and is_lattice(z)
+        and equal_steps(z)
     ):
         # a batch on a lattice: splines in B-spline form, solve and spline back as one
         # correlation, the per-grid part built once (and cached)

@@ -61,8 +61,9 @@ sample with its own ``z_(i+1) - z_i``, and the grid ``linspace(0.23 nm, 5 nm, 50
 one, has steps that differ from their mean by up to 5e-13 of it (``z`` is rounded to
 ~1e-16 |z|). The rows then differ from single calls by up to ~1.5 times that relative step
 deviation, in units of the row's largest |F| (measured). The correlation is therefore used
-only when every step is within ``_TOEPLITZ_RTOL`` of the mean (rows agree to < 1e-12); a grid
-uniform only to ``_FFT_UNIFORM_RTOL`` is done block by block with the split above (per-step
+only when every step is within ``BATCH_STEP_RTOL`` = 6e-13 of the mean
+(:func:`fmdecon._validation.equal_steps`; rows agree to < 1e-12); a grid uniform only to
+``_FFT_UNIFORM_RTOL`` is done block by block with the split above (per-step
 weights, vectorised exponents).
 """
 
@@ -77,7 +78,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
 from scipy.linalg import blas
 
-from fmdecon._validation import curves, sensor
+from fmdecon._validation import curves, equal_steps, sensor
 from fmdecon.methods._rescale import floor_exponents
 
 __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
@@ -85,7 +86,6 @@ __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
 _BLOCK_ELEMENTS = 1_000_000  # kernel entries per block on non-uniform grids
 _MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _FFT_UNIFORM_RTOL = 1e-10  # spacing deviation below which the FFT path is exact to rounding
-_TOEPLITZ_RTOL = 6e-13  # step deviation up to which a batch is one correlation (docstring)
 _CHUNK_ELEMENTS = 32_768  # values per chunk of rows in the elementwise work on a batch
 _BLOCK_FFT_ELEMENTS = 160_000  # transform values per block of rows of a batch
 _FFT_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"  # numpy.fft with out=
@@ -363,11 +363,12 @@ def _batch_exponents(df: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rescaling exponents of the rows of ``df`` (shape (R, N)), floored to multiples of
     ``GROUP_QUANTUM / N``; NaN for a zero row. Vectorised over rows.
 
-    A row's exponent is its mean log-decay ``log(max|row| / tail) / (N - 1)``, where ``tail``
-    is the largest ``|value|`` among the last ``_TAIL_SAMPLES`` samples: unlike the last value
-    alone, that is not made tiny by one noise sample that happens to be near zero (which would
-    over-flatten the row and blow its noise floor up by that factor). A row ending in that many
-    zeros uses its last nonzero value and position instead.
+    A row's exponent is its mean log-decay ``log(max|row| / tail) / position``, where ``tail``
+    is the largest ``|value|`` among the last ``w = min(_TAIL_SAMPLES, N // _TAIL_SAMPLES)``
+    samples and ``position = N - w`` where they start: unlike the last value alone, that is
+    not made tiny by one noise sample that happens to be near zero (which would over-flatten
+    the row and blow its noise floor up by that factor). A row ending in that many zeros uses
+    its last nonzero value and that value's index instead.
     """
     rows, n = df.shape
     peak = np.maximum(df.max(axis=1), -df.min(axis=1))
@@ -499,8 +500,8 @@ def sader_jarvis(
         Frequency shift [Hz] at each ``z``: shape ``(N,)``, or ``(..., N)`` for several curves
         on the same grid and amplitude. A batch of one row is that row, bit for bit. In a
         larger batch each row equals the 1-D call on it to < 1e-12 of the row's largest
-        |F|: on a grid of equal steps (to ``_TOEPLITZ_RTOL``) the whole map is one FFT
-        correlation per row plus exact local terms (module docstring); otherwise rows are
+        |F|: on a grid of equal steps (``fmdecon._validation.equal_steps``) the whole map is
+        one FFT correlation per row plus exact local terms (module docstring); otherwise rows are
         grouped by their rescaling exponent, each group sharing one kernel spectrum and one
         batched FFT (on a non-uniform grid, each kernel block is built once for all rows).
     amplitude : float
@@ -566,7 +567,7 @@ def sader_jarvis(
     spacing = (z[last] - z[0]) / last
     uniform = np.all(np.abs(step[:last] - spacing) <= _FFT_UNIFORM_RTOL * spacing)
     if uniform and df.ndim == 2 and df.shape[0] > 1:
-        if np.all(np.abs(step - spacing) <= _TOEPLITZ_RTOL * spacing):
+        if equal_steps(z):
             return _sader_jarvis_batch(df, spacing, a, b, k, f0)  # one correlation a row
         # uniform only to _FFT_UNIFORM_RTOL: per-step weights, everything per block of rows
         # that stays in cache (the kernel spectra come from the cache across blocks)
