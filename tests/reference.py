@@ -322,3 +322,20 @@ def matrix_resampled_dense(z, df, amplitude, k, f0, alpha_min=50):
     out = CubicSpline(resampled, force)(z)
     out[z > resampled[-1]] = np.nan
     return out
+
+
+def not_a_lattice(kind, paper, morse, rows=4):
+    """A grid that is not an exact lattice at 1e-12 of a step, with a batch of noisy Morse
+    curves on it: ``"printed"`` (the paper's grid printed to 7 digits, uniform within 1e-6
+    only) or ``"far"`` (z ~ 1 um with pm steps). Returns ``(z, batch, amplitude)``."""
+    if kind == "printed":
+        z = np.array([float(f"{value:.7g}") for value in paper.z[:600]])
+        amplitude, model_z = 137e-12, z
+    else:
+        z = 1e-6 + np.linspace(0.0, 599e-12, 600)
+        amplitude, model_z = 60e-12, z - 1e-6 + paper.z[0]
+    df = morse.frequency_shift(model_z, amplitude, paper.k, paper.f0)
+    batch = df + 0.1 * np.random.default_rng(4).standard_normal((rows, z.size))
+    step = (z[-1] - z[0]) / (z.size - 1)
+    assert np.max(np.abs(np.diff(z) - step)) > 1e-12 * step  # not a lattice
+    return z, batch, amplitude

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fmdecon
-from tests.reference import matrix_exact_dense
+from tests.reference import matrix_exact_dense, not_a_lattice
 
 exact_module = importlib.import_module("fmdecon.methods.matrix_exact")
 
@@ -86,21 +86,6 @@ def test_operator_structure_is_small(paper):
     assert operator.near.shape[0] < 4 * layer
 
 
-def test_nearly_uniform_grid_is_solved_curve_by_curve(paper, morse, lennard_jones):
-    """A grid uniform within UNIFORM_RTOL but not to rounding (values printed to 7 digits) is
-    not a lattice: the batch takes the solve on the cells, and still equals single calls."""
-    z = np.array([float(f"{value:.7g}") for value in paper.z[:600]])
-    assert not fmdecon._validation.is_lattice(z)
-    amplitude = 137e-12
-    batch = curves(paper, morse, lennard_jones, z, amplitude)
-    exact_module.exact_operator.cache_clear()
-    batched = fmdecon.matrix_exact(z, batch, amplitude, paper.k, paper.f0)
-    assert exact_module.exact_operator.cache_info().misses == 0
-    for row, curve in zip(batched, batch, strict=True):
-        single = fmdecon.matrix_exact(z, curve, amplitude, paper.k, paper.f0)
-        np.testing.assert_allclose(row, single, rtol=0, atol=1e-12 * np.max(np.abs(single)))
-
-
 def test_short_grid_falls_back(paper, morse, lennard_jones):
     """Fewer than 4 LAYER + 8 points with upsampling: no operator, the cells' solve."""
     z = paper.z[: 4 * exact_module.LAYER + 7]
@@ -115,15 +100,13 @@ def test_short_grid_falls_back(paper, morse, lennard_jones):
     np.testing.assert_allclose(batched[1], single, rtol=0, atol=1e-12 * np.max(np.abs(single)))
 
 
-def test_grid_far_from_zero_is_solved_curve_by_curve(paper, morse):
-    """z ~ 1 um with pm steps: the rounding of z's values is ~1e-10 of a step, too much for an
-    exact lattice at 1e-12 (fmdecon._validation.equal_steps); the batch takes the cells' solve
-    and equals single calls."""
-    z = 1e-6 + np.linspace(0.0, 599e-12, 600)
-    assert not fmdecon._validation.equal_steps(z)
-    amplitude = 60e-12
-    df = morse.frequency_shift(z - 1e-6 + paper.z[0], amplitude, paper.k, paper.f0)
-    batch = df + 0.1 * np.random.default_rng(4).standard_normal((3, z.size))
+@pytest.mark.parametrize("kind", ["printed", "far"])
+def test_grid_not_a_lattice_is_solved_curve_by_curve(kind, paper, morse):
+    """Not an exact lattice at 1e-12 (fmdecon._validation.equal_steps), so the batch takes the
+    cells' solve and equals single calls: values printed to 7 digits (uniform within
+    UNIFORM_RTOL only), or z ~ 1 um with pm steps (the rounding of z's values is ~1e-10 of a
+    step)."""
+    z, batch, amplitude = not_a_lattice(kind, paper, morse)
     exact_module.exact_operator.cache_clear()
     batched = fmdecon.matrix_exact(z, batch, amplitude, paper.k, paper.f0)
     assert exact_module.exact_operator.cache_info().misses == 0

@@ -17,7 +17,7 @@ from scipy.interpolate import CubicSpline
 
 import fmdecon
 from fmdecon.methods.matrix import _scale_exponent
-from tests.reference import matrix_resampled_dense
+from tests.reference import matrix_resampled_dense, not_a_lattice
 
 resampled_module = importlib.import_module("fmdecon.methods.matrix_resampled")
 
@@ -112,28 +112,11 @@ def test_operator_built_once_per_grid(paper, morse, lennard_jones):
     np.testing.assert_array_equal(2.0 * first, again)  # linear, and 2x is exact
 
 
-def test_nearly_uniform_grid_takes_the_splines(paper, morse, lennard_jones):
-    """Values printed to 7 digits: uniform within UNIFORM_RTOL, not a lattice; the batch
-    builds its splines on the actual nodes and equals single calls."""
-    z = np.array([float(f"{value:.7g}") for value in paper.z[:600]])
-    amplitude = 137e-12
-    batch = curves(paper, morse, lennard_jones, z, amplitude)
-    resampled_module.resampled_operator.cache_clear()
-    batched = fmdecon.matrix_resampled(z, batch, amplitude, paper.k, paper.f0)
-    assert resampled_module.resampled_operator.cache_info().misses == 0
-    for row, curve in zip(batched, batch, strict=True):
-        single = fmdecon.matrix_resampled(z, curve, amplitude, paper.k, paper.f0)
-        scale = np.nanmax(np.abs(single))
-        np.testing.assert_allclose(row, single, rtol=0, atol=1e-12 * scale)
-
-
-def test_grid_far_from_zero_takes_the_splines(paper, morse):
-    """z ~ 1 um with pm steps is not an exact lattice at 1e-12 (equal_steps): the batch
-    builds its splines on the actual nodes and equals single calls."""
-    z = 1e-6 + np.linspace(0.0, 599e-12, 600)
-    amplitude = 60e-12
-    df = morse.frequency_shift(z - 1e-6 + paper.z[0], amplitude, paper.k, paper.f0)
-    batch = df + 0.1 * np.random.default_rng(4).standard_normal((3, z.size))
+@pytest.mark.parametrize("kind", ["printed", "far"])
+def test_grid_not_a_lattice_takes_the_splines(kind, paper, morse):
+    """Not an exact lattice at 1e-12 (equal_steps): values printed to 7 digits, or z ~ 1 um
+    with pm steps; the batch builds its splines on the actual nodes and equals single calls."""
+    z, batch, amplitude = not_a_lattice(kind, paper, morse)
     resampled_module.resampled_operator.cache_clear()
     batched = fmdecon.matrix_resampled(z, batch, amplitude, paper.k, paper.f0)
     assert resampled_module.resampled_operator.cache_info().misses == 0
