@@ -1,7 +1,7 @@
 """The blocked forward substitution of batched recursive solves (fmdecon.methods.matrix).
 
 A batch of curves solved by forward substitution is done a block of samples at a time by
-matrix products (``_solve_blocked``). Checked here against the slow, obvious reference (a
+matrix products (``solve_blocked``). Checked here against the slow, obvious reference (a
 dense triangular solve of the full Toeplitz matrix, N <= 2000) and against the recursive
 filter that single curves use, for clean Morse / Lennard-Jones curves, noisy ones and zero
 rows, N below, at and not a multiple of the block length, bands wider than the curve and
@@ -22,6 +22,7 @@ from test_batched import assert_rows_equal
 import fmdecon
 
 matrix = importlib.import_module("fmdecon.methods.matrix")
+_toeplitz = importlib.import_module("fmdecon.methods._toeplitz")
 
 RTOL = 1e-12
 
@@ -53,15 +54,15 @@ def dense_solve(weights, rhs):
 def blocked_calls(monkeypatch):
     """Force the blocked solve for every batch of more than one row; count its calls."""
     calls = []
-    solve = matrix._solve_blocked
+    solve = _toeplitz.solve_blocked
 
     def counted(weights, rhs):
         calls.append(rhs.shape)
         return solve(weights, rhs)
 
-    monkeypatch.setattr(matrix, "_BLOCKED_PER_SAMPLE", 0)
-    monkeypatch.setattr(matrix, "_BLOCKED_FIXED", 0)
-    monkeypatch.setattr(matrix, "_solve_blocked", counted)
+    monkeypatch.setattr(_toeplitz, "_BLOCKED_PER_SAMPLE", 0)
+    monkeypatch.setattr(_toeplitz, "_BLOCKED_FIXED", 0)
+    monkeypatch.setattr(_toeplitz, "solve_blocked", counted)
     return calls
 
 
@@ -84,7 +85,7 @@ def test_blocked_equals_dense_and_filter(n, alpha, paper, morse, lennard_jones):
     weights = matrix.matrix_weights(amplitude, step, paper.k, paper.f0)
     assert weights.size == 2 * alpha + 1
     rhs = curves_on(z, amplitude, paper, morse, lennard_jones)[:, ::-1]
-    blocked = matrix._solve_blocked(weights, rhs)
+    blocked = _toeplitz.solve_blocked(weights, rhs)
     assert blocked.shape == rhs.shape
     assert_close_rows(blocked, dense_solve(weights, rhs))
     assert_close_rows(blocked, lfilter([1.0], weights, rhs, axis=-1))
@@ -98,13 +99,13 @@ def test_blocked_any_band(order):
     weights = rng.standard_normal(order + 1)
     weights[0] = 4.0 + np.abs(weights).sum()  # diagonally dominant: a well-posed reference
     rhs = rng.standard_normal((5, 300))
-    assert_close_rows(matrix._solve_blocked(weights, rhs), dense_solve(weights, rhs))
+    assert_close_rows(_toeplitz.solve_blocked(weights, rhs), dense_solve(weights, rhs))
 
 
 def test_block_map_is_one_step_of_forward_substitution():
     weights = matrix.matrix_weights(21e-12, 1e-12, 1800.0, 32768.0)
     order, block = weights.size - 1, 32
-    transfer = matrix._block_map(weights, block)
+    transfer = _toeplitz.block_map(weights, block)
     assert transfer.shape == (block + order, block)
     rng = np.random.default_rng(5)
     x = rng.standard_normal(order + block)  # reversed axis: a tail, then the block
@@ -122,18 +123,18 @@ def test_long_curves_keep_their_accuracy(paper, morse, lennard_jones):
     step = z[1] - z[0]
     weights = matrix.matrix_weights(amplitude, step, paper.k, paper.f0)
     rhs = curves_on(z, amplitude, paper, morse, lennard_jones)[:, ::-1]
-    assert_close_rows(matrix._solve_blocked(weights, rhs), lfilter([1.0], weights, rhs, axis=-1))
+    assert_close_rows(_toeplitz.solve_blocked(weights, rhs), lfilter([1.0], weights, rhs, axis=-1))
 
 
 def test_batches_take_the_blocked_solve_single_curves_do_not():
     order = 42
-    assert matrix._use_blocked(np.zeros((200, 5000)), order)
-    assert matrix._use_blocked(np.zeros((2, 3, 5000)), order)
-    assert not matrix._use_blocked(np.zeros(5000), order)
-    assert not matrix._use_blocked(np.zeros((1, 5000)), order)
-    assert not matrix._use_blocked(np.zeros((1, 1, 5000)), order)
-    assert not matrix._use_blocked(np.zeros((0, 5000)), order)
-    assert not matrix._use_blocked(np.zeros((4, 0)), order)
+    assert _toeplitz.use_blocked(np.zeros((200, 5000)), order)
+    assert _toeplitz.use_blocked(np.zeros((2, 3, 5000)), order)
+    assert not _toeplitz.use_blocked(np.zeros(5000), order)
+    assert not _toeplitz.use_blocked(np.zeros((1, 5000)), order)
+    assert not _toeplitz.use_blocked(np.zeros((1, 1, 5000)), order)
+    assert not _toeplitz.use_blocked(np.zeros((0, 5000)), order)
+    assert not _toeplitz.use_blocked(np.zeros((4, 0)), order)
 
 
 @pytest.mark.parametrize("solver", ["auto", "recursive"])
@@ -185,7 +186,7 @@ def test_blocked_wide_bands(alpha, paper, morse, lennard_jones):
     amplitude = alpha * step
     weights = matrix.matrix_weights(amplitude, step, paper.k, paper.f0)
     rhs = curves_on(z, amplitude, paper, morse, lennard_jones)[:, ::-1]
-    blocked = matrix._solve_blocked(weights, rhs)
+    blocked = _toeplitz.solve_blocked(weights, rhs)
     assert_close_rows(blocked, dense_solve(weights, rhs))
     assert_close_rows(blocked, lfilter([1.0], weights, rhs, axis=-1))
 
@@ -220,10 +221,10 @@ def test_solve_causal_opts_in_to_blocks(paper, morse, lennard_jones, blocked_cal
         fmdecon.exact_cell_weights(amplitude, step, paper.k, paper.f0),
         matrix.matrix_weights(amplitude, amplitude / 16, paper.k, paper.f0),
     ):
-        filtered = matrix._solve_causal(weights, rhs, "recursive")
+        filtered = _toeplitz.solve_causal(weights, rhs, "recursive")
         np.testing.assert_array_equal(filtered, lfilter([1.0], weights, rhs, axis=-1))
         assert blocked_calls == []
-        blocked = matrix._solve_causal(weights, rhs, "recursive", blocked=True)
+        blocked = _toeplitz.solve_causal(weights, rhs, "recursive", blocked=True)
         assert blocked_calls == [rhs.shape]
         blocked_calls.clear()
         assert_close_rows(blocked, dense_solve(weights, rhs))

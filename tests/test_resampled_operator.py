@@ -16,7 +16,7 @@ import pytest
 from scipy.interpolate import CubicSpline
 
 import fmdecon
-from fmdecon.methods.matrix import _scale_exponent
+from fmdecon.methods._toeplitz import scale_exponent, scale_exponents
 from tests.reference import matrix_resampled_dense, not_a_lattice
 
 resampled_module = importlib.import_module("fmdecon.methods.matrix_resampled")
@@ -64,8 +64,8 @@ def test_scale_exponents_equal_the_single_curve_ones(paper):
     tail = np.zeros(z.size)
     tail[:2000] = rng.standard_normal(2000)  # exact zeros at the far end
     rows = np.array([*rows, np.zeros(z.size), jump, tail, 1e-300 * rows[0]])
-    expected = [_scale_exponent(np.maximum.accumulate(np.abs(row[::-1]))) for row in rows]
-    np.testing.assert_array_equal(resampled_module._scale_exponents(rows), expected)
+    expected = [scale_exponent(np.maximum.accumulate(np.abs(row[::-1]))) for row in rows]
+    np.testing.assert_array_equal(scale_exponents(rows), expected)
 
 
 @pytest.mark.parametrize("alpha_min", [1, 50])

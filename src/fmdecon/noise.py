@@ -79,10 +79,9 @@ from scipy import fft, sparse
 
 from fmdecon._validation import grid, is_lattice, sensor, uniform_step
 from fmdecon.methods import METHODS, Method, get_method
+from fmdecon.methods._toeplitz import FFT_ALPHA, impulse_response
 from fmdecon.methods.matrix import (
-    FFT_ALPHA,
     SmallAmplitudeWarning,
-    _impulse_response,
     matrix_alpha,
     matrix_method,
     matrix_weights,
@@ -201,7 +200,7 @@ def _matrix_row_norms(
         return np.full(z.size, np.nan)
     weights = matrix_weights(amplitude, step, k, f0)
     use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
-    h = _impulse_response(weights, z.size, use_fft, fast=False)
+    h = impulse_response(weights, z.size, use_fft, fast=False)
     # reversed axis: row i of L is h_i .. h_0; back on the input axis
     return np.sqrt(np.cumsum(h**2))[::-1].copy()
 
@@ -317,7 +316,7 @@ def _exact_row_norms(
     fine_count = p * (n - 1) + 1
     use_fft = solver == "fft" or (solver == "auto" and weights.size > FFT_WIDTH)
     if not _is_uniform(z):
-        h = _impulse_response(weights, fine_count, use_fft, fast=True)
+        h = impulse_response(weights, fine_count, use_fft, fast=True)
         # spline onto the fine grid (sparse Q), solve (H), linear interpolation from the
         # cell centres back onto z (P, two entries a row)
         fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
@@ -448,7 +447,7 @@ def _resampling(
         return None
     weights = matrix_weights(amplitude, step, k, f0)
     use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
-    return _Resampling(step, count, _impulse_response(weights, count, use_fft, fast=True))
+    return _Resampling(step, count, impulse_response(weights, count, use_fft, fast=True))
 
 
 def _resampled_sparse_row_norms(

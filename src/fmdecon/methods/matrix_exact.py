@@ -13,7 +13,7 @@ cell's u-range; the last cell is partial when ``2A/d`` is not an integer and not
 rounded (unlike section 3, whose band uses ``round(A/d)``). ``w_0 != 0``, so with the axis
 reversed the system is the causal lower-triangular Toeplitz solve of section 3 (zero force
 beyond the far end), done by the same recursive filter or FFT power-series inversion
-(:func:`fmdecon.methods.matrix._solve_causal`).
+(:func:`fmdecon.methods.matrix.solve_causal`).
 
 Before the solve the frequency shift is upsampled by an integer factor ``p`` with a
 not-a-knot cubic spline (cell size ``d/p``); afterwards the cell-centre forces are moved onto
@@ -49,15 +49,15 @@ from scipy import fft
 from fmdecon._validation import UNIFORM_RTOL, curves, equal_steps, positive_scalar, sensor
 from fmdecon.methods._rescale import floor_exponents
 from fmdecon.methods._spline import Spline
-from fmdecon.methods.matrix import (
+from fmdecon.methods._toeplitz import (
     FFT_ALPHA,
-    SmallAmplitudeWarning,
-    _fast_length,
-    _fft_threshold,
-    _impulse_response,
-    _scale_exponents,
-    _solve_causal,
+    fast_length,
+    fft_threshold,
+    impulse_response,
+    scale_exponents,
+    solve_causal,
 )
+from fmdecon.methods.matrix import SmallAmplitudeWarning
 
 __all__ = ["ExactOperator", "exact_cell_weights", "exact_operator", "matrix_exact"]
 
@@ -191,7 +191,7 @@ def exact_operator(
     cell = step / p
     weights = exact_cell_weights(amplitude, cell, k, f0)
     fine_count = p * (n - 1) + 1
-    h = _impulse_response(weights, fine_count, fft_solve)
+    h = impulse_response(weights, fine_count, fft_solve)
     layer = LAYER if p > 1 else 0
     reach = layer * p  # fine samples over which a bulk cardinal function is above rounding
     # centre force of cell a for a unit fine sample at b: h[b - a]. Output row j >= 1 is the
@@ -263,9 +263,9 @@ def _apply_operator(operator: ExactOperator, rows: NDArray[np.float64]) -> NDArr
     count, n = rows.shape
     out = np.empty((count, n))
     # exponents as the FFT solve of section 3 finds them on the reversed axis, floored
-    gammas = floor_exponents(_scale_exponents(rows), n)
+    gammas = floor_exponents(scale_exponents(rows), n)
     bulk_count = n - 2 * layer
-    size = _fast_length(bulk_count + n - 1)
+    size = fast_length(bulk_count + n - 1)
     block_rows = max(1, _BATCH_VALUES // size)
     column = np.arange(layer, n - layer, dtype=np.float64)  # bulk columns
     offset = np.arange(low, n - 1 - layer, dtype=np.float64)  # m of tau
@@ -382,7 +382,7 @@ def matrix_exact(
         return np.full(df.shape, np.nan)
     fine_count = factor * (n - 1) + 1
     use_fft = solver == "fft" or (
-        solver == "auto" and weights.size > _fft_threshold(df, FFT_WIDTH, FFT_WIDTH_BATCH)
+        solver == "auto" and weights.size > fft_threshold(df, FFT_WIDTH, FFT_WIDTH_BATCH)
     )
     batch = df.reshape(-1, n)
     if (
@@ -407,7 +407,7 @@ def matrix_exact(
         fine_z[-1] = z[-1]
         fine = CubicSpline(z, df, axis=-1)(fine_z)
     # reversed axis: index 0 is the farthest cell; zero initial state = zero force beyond
-    centre_force = _solve_causal(
+    centre_force = solve_causal(
         weights, fine[..., ::-1], "fft" if use_fft else "recursive", fast=True
     )[..., ::-1]
     if uniform:

@@ -35,17 +35,16 @@ from scipy import fft
 from fmdecon._validation import curves, equal_steps, sensor
 from fmdecon.methods._rescale import floor_exponents
 from fmdecon.methods._spline import Spline
-from fmdecon.methods.matrix import (
+from fmdecon.methods._toeplitz import (
     FFT_ALPHA,
     FFT_ALPHA_BATCH,
-    _fast_length,
-    _fft_threshold,
-    _impulse_response,
-    _scale_exponents,
-    _solve_causal,
-    matrix_alpha,
-    matrix_weights,
+    fast_length,
+    fft_threshold,
+    impulse_response,
+    scale_exponents,
+    solve_causal,
 )
+from fmdecon.methods.matrix import matrix_alpha, matrix_weights
 
 __all__ = ["ResampledOperator", "matrix_resampled", "resampled_operator"]
 
@@ -195,7 +194,7 @@ def resampled_operator(
     numbers to rounding). Cached: a sweep applies one operator to many batches."""
 
     weights = matrix_weights(amplitude, resampled_step, k, f0)
-    h = _impulse_response(weights, count, fft_solve)
+    h = impulse_response(weights, count, fft_solve)
     sigma = math.sqrt(3.0) * POLE ** np.abs(np.arange(-SPAN, SPAN + 1, dtype=np.float64))
     m = np.convolve(h, sigma)[: count + 2 * SPAN + 1]  # k = -SPAN .. count + SPAN
     ratio = resampled_step / step
@@ -245,10 +244,10 @@ def _apply_operator(operator: ResampledOperator, rows: NDArray[np.float64]) -> N
     c[:, n + 1] = math.sqrt(3.0) * POLE * causal[:, n - 1]
     _add_modes(c, _mode_amplitudes(c, n, operator.solve_in), operator.modes_in)
     # exponents per resampled step, from the input curves (the spline follows them)
-    gammas = floor_exponents(_scale_exponents(rows) * operator.ratio, count)
+    gammas = floor_exponents(scale_exponents(rows) * operator.ratio, count)
     length = operator.m.size
     lead = SPAN + 1  # y starts at index lead: corr[s + 1] is the coefficient at s
-    size = _fast_length(lead + count + length)
+    size = fast_length(lead + count + length)
     block_rows = max(1, _BATCH_VALUES // size)
     lag = np.arange(-SPAN, length - SPAN, dtype=np.float64)
     target = np.arange(-1, count + 1, dtype=np.float64)
@@ -370,7 +369,7 @@ def matrix_resampled(
     span = z[-1] - z[0]
     count = math.floor(span / step * (1.0 + 1e-12)) + 1
     use_fft = solver == "fft" or (
-        solver == "auto" and alpha > _fft_threshold(df, FFT_ALPHA, FFT_ALPHA_BATCH)
+        solver == "auto" and alpha > fft_threshold(df, FFT_ALPHA, FFT_ALPHA_BATCH)
     )
     batch = df.reshape(-1, n)
     if (
@@ -389,7 +388,7 @@ def matrix_resampled(
     resampled_df = (Spline(z, df) if n >= 4 else CubicSpline(z, df, axis=-1))(resampled_z)
     # matrix_alpha(A, A/alpha) == alpha, so these are the weights of section 3 for alpha'
     weights = matrix_weights(amplitude, step, k, f0)
-    force = _solve_causal(
+    force = solve_causal(
         weights, resampled_df[..., ::-1], "fft" if use_fft else "recursive", fast=True
     )[..., ::-1]
     back = Spline(resampled_z, force) if count >= 4 else CubicSpline(resampled_z, force, axis=-1)
