@@ -102,7 +102,7 @@ def test_short_grid_falls_back(paper, morse, lennard_jones):
 
 @pytest.mark.parametrize("kind", ["printed", "far"])
 def test_grid_not_a_lattice_is_solved_curve_by_curve(kind, paper, morse):
-    """Not an exact lattice at 1e-12 (fmdecon._validation.equal_steps), so the batch takes the
+    """Not an exact lattice at 1e-12 (is_uniform at BATCH_STEP_RTOL), so the batch takes the
     cells' solve and equals single calls: values printed to 7 digits (uniform within
     UNIFORM_RTOL only), or z ~ 1 um with pm steps (the rounding of z's values is ~1e-10 of a
     step)."""

@@ -295,8 +295,17 @@ def test_registry_entries():
         assert not entry.published
     assert fmdecon.METHODS["matrix_exact"].function is fmdecon.matrix_exact
     assert fmdecon.METHODS["matrix_resampled"].function is fmdecon.matrix_resampled
-    styles = {tuple(sorted(m.style.items())) for m in fmdecon.METHODS.values()}
-    assert len(styles) == len(names)
+    for name in names:  # every built-in method carries its batch operator and exact noise
+        entry = fmdecon.METHODS[name]
+        assert entry.batched
+        assert entry.row_norms is not None
+    families = {name: entry.family for name, entry in fmdecon.METHODS.items()}
+    assert families == {
+        "sader_jarvis": "sader_jarvis",
+        "matrix": "matrix",
+        "matrix_resampled": "matrix",
+        "matrix_exact": "matrix",
+    }
 
 
 def test_deconvolve_matrix_exact(paper, morse):
@@ -390,13 +399,13 @@ def test_matrix_exact_single_cell_is_nan():
 def test_uniform_upsampling_equals_cubic_spline(factor, jitter, n, paper, morse):
     from scipy.interpolate import CubicSpline
 
+    from fmdecon._validation import UNIFORM_RTOL, is_uniform
     from fmdecon.methods._spline import Spline
-    from fmdecon.methods.matrix_exact import _is_uniform
 
     z = paper.z[:n].copy()
     step = z[1] - z[0]
     z[1:-1] += jitter * step * np.random.default_rng(3).uniform(-1, 1, z.size - 2)
-    assert _is_uniform(z)
+    assert is_uniform(z, UNIFORM_RTOL)
     df = morse.frequency_shift(z, 100e-12, paper.k, paper.f0)
     curves = df + 0.1 * np.random.default_rng(4).standard_normal((2, 3, z.size))
     fine_z = z[0] + (z[-1] - z[0]) / (z.size - 1) / factor * np.arange(factor * (z.size - 1) + 1)

@@ -207,7 +207,7 @@ RESAMPLED_CASES = [
 
 @pytest.mark.parametrize(("n", "ratio", "options"), RESAMPLED_CASES)
 def test_resampled_uniform_equals_sparse(n, ratio, options):
-    from fmdecon.noise import (
+    from fmdecon.methods._resampled_noise import (
         _resampled_sparse_row_norms,
         _resampled_uniform_row_norms,
         _resampling,
@@ -228,7 +228,7 @@ def test_resampled_uniform_equals_sparse(n, ratio, options):
 
 def test_resampled_uniform_paper_grid(paper):
     """The paper's grid (N = 5000) at A = 137 pm against the sparse computation (~1 s)."""
-    from fmdecon.noise import _resampled_sparse_row_norms, _resampling
+    from fmdecon.methods._resampled_noise import _resampled_sparse_row_norms, _resampling
 
     resampling = _resampling(paper.z, 137e-12, paper.k, paper.f0, {})
     fast = force_noise("matrix_resampled", paper.z, 137e-12, paper.k, paper.f0, 1.0)
@@ -240,7 +240,7 @@ def test_resampled_uniform_paper_grid(paper):
 def test_resampled_path_choice(monkeypatch):
     """force_noise uses the structured computation on a uniform grid and the sparse one on
     a non-uniform grid or where the resampled grid is much finer than the input."""
-    import fmdecon.noise as noise
+    import fmdecon.methods._resampled_noise as noise
 
     calls = []
     sparse = noise._resampled_sparse_row_norms
@@ -264,7 +264,7 @@ def test_resampled_path_choice(monkeypatch):
 
 def test_resampled_uniform_without_fft_out(monkeypatch):
     """The same numbers where numpy's FFTs cannot write into a given array (numpy < 2)."""
-    import fmdecon.noise as noise
+    import fmdecon.methods._resampled_noise as noise
 
     z = uniform_grid(600)
     amplitude = 37.3 * (z[1] - z[0])
@@ -285,7 +285,7 @@ SMALL_AMPLITUDES = [12e-12, 20e-12, 30e-12]
 def test_resampled_uniform_small_amplitude(n, amplitude):
     """The paper's z range with fewer points: d'/d = 0.06 .. 0.25 (at n = 1200, A = 12 pm the
     band is as wide as the grid allows)."""
-    from fmdecon.noise import (
+    from fmdecon.methods._resampled_noise import (
         _resampled_sparse_row_norms,
         _resampled_uniform_row_norms,
         _resampling,
@@ -317,7 +317,7 @@ SHORT_RESAMPLED_CASES = [
 
 @pytest.mark.parametrize(("n", "ratio", "options"), SHORT_RESAMPLED_CASES)
 def test_resampled_uniform_short_grids(n, ratio, options):
-    from fmdecon.noise import (
+    from fmdecon.methods._resampled_noise import (
         _resampled_sparse_row_norms,
         _resampled_uniform_row_norms,
         _resampling,
@@ -336,7 +336,7 @@ def test_resampled_uniform_short_grids(n, ratio, options):
 def test_resampled_short_grid_equals_dense_operator(n, ratio):
     """Against the method's own columns where the resampled grid is 1.3 - 3.5 times finer
     and the band of its Gram matrix reaches half the grid (the structured computation)."""
-    from fmdecon.noise import _resampled_uniform_row_norms, _resampling
+    from fmdecon.methods._resampled_noise import _resampled_uniform_row_norms, _resampling
 
     z = uniform_grid(n)
     amplitude = ratio * (z[1] - z[0])
@@ -350,7 +350,7 @@ def test_resampled_short_grid_equals_dense_operator(n, ratio):
 def test_resampled_uniform_paper_grid_small_amplitude(paper):
     """The paper's grid (N = 5000) at A = 20 pm (d' = 0.42 d) against the sparse computation,
     the last input point on the last resampled point."""
-    from fmdecon.noise import _resampled_sparse_row_norms, _resampling
+    from fmdecon.methods._resampled_noise import _resampled_sparse_row_norms, _resampling
 
     resampling = _resampling(paper.z, 20e-12, paper.k, paper.f0, {})
     fast = force_noise("matrix_resampled", paper.z, 20e-12, paper.k, paper.f0, 1.0)

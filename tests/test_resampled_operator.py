@@ -114,8 +114,9 @@ def test_operator_built_once_per_grid(paper, morse, lennard_jones):
 
 @pytest.mark.parametrize("kind", ["printed", "far"])
 def test_grid_not_a_lattice_takes_the_splines(kind, paper, morse):
-    """Not an exact lattice at 1e-12 (equal_steps): values printed to 7 digits, or z ~ 1 um
-    with pm steps; the batch builds its splines on the actual nodes and equals single calls."""
+    """Not a lattice at 1e-12 (is_uniform, BATCH_STEP_RTOL): values printed to 7 digits, or
+    z ~ 1 um with pm steps; the batch builds its splines on the actual nodes and equals single
+    calls."""
     z, batch, amplitude = not_a_lattice(kind, paper, morse)
     resampled_module.resampled_operator.cache_clear()
     batched = fmdecon.matrix_resampled(z, batch, amplitude, paper.k, paper.f0)

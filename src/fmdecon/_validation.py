@@ -11,8 +11,28 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: Largest relative deviation of the spacing from its mean that still counts as uniform.
+# --------------------------------------------------------------------------------------------
+# Grid uniformity: the one home of "is this grid uniform / an exact lattice". Each tolerance is
+# a named choice, from the loosest to the strictest; :func:`is_uniform` tests any of them,
+# :func:`is_lattice` the rounding of a grid's own values, :func:`uniform_step` validates.
+# --------------------------------------------------------------------------------------------
+
+#: Largest relative deviation of the spacing from its mean that still counts as uniform for
+#: the methods that need a uniform grid (the matrix method; matrix_exact's uniform spline).
 UNIFORM_RTOL = 1e-6
+#: Largest deviation of a step from the mean step, relative to it, up to which the FFT paths
+#: of Sader-Jarvis (force, noise) and of its energy formula are exact to rounding (one kernel
+#: for every sample); a grid uniform only to :data:`UNIFORM_RTOL` takes the direct sums.
+FFT_UNIFORM_RTOL = 1e-10
+#: Largest deviation of any step from the mean step, relative to it, up to which a batch of
+#: curves is deconvolved as on an exact lattice (one shift-invariant operator for all rows):
+#: rows then equal the single calls, which use the grid's own values, to < 1e-12 of their
+#: largest value (measured: a deviation of ~1.5 times the step jitter).
+BATCH_STEP_RTOL = 6e-13
+#: :func:`is_lattice`: steps within this fraction of the mean step ...
+LATTICE_RTOL = 1e-11
+#: ... or within this many machine epsilons of max|z| (the rounding of the values themselves).
+LATTICE_EPS = 16.0
 #: Jitter, relative to max|z|, of a uniform grid whose values were printed to six significant
 #: digits (each value is rounded by up to 5e-6 |z|, a step by up to 1e-5 max|z|). A grid within
 #: it (steps and positions) also counts as uniform for :func:`uniform_step`.
@@ -128,20 +148,15 @@ def uniform_step(z: NDArray[np.float64], method: str) -> float:
     return float(step)
 
 
-#: Largest deviation of any step from the mean step, relative to it, up to which a batch of
-#: curves is deconvolved as on an exact lattice (one shift-invariant operator for all rows):
-#: rows then equal the single calls, which use the grid's own values, to < 1e-12 of their
-#: largest value (measured: a deviation of ~1.5 times the step jitter).
-BATCH_STEP_RTOL = 6e-13
-
-
-def equal_steps(z: NDArray[np.float64], rtol: float = BATCH_STEP_RTOL) -> bool:
+def is_uniform(z: NDArray[np.float64], rtol: float) -> bool:
     """True if every step of ``z`` is within ``rtol`` of the mean step, relative to it.
 
-    The test of the batched paths that treat the grid as an exact lattice (Sader-Jarvis's one
-    correlation, the operators of ``matrix_exact`` and ``matrix_resampled``); purely relative
-    to the step, so a grid far from zero (z ~ 1 um with pm steps), whose values' rounding is a
-    large part of a step, goes the per-curve way.
+    Purely relative to the step. With :data:`BATCH_STEP_RTOL` it is the test of the batched
+    paths that treat the grid as an exact lattice (Sader-Jarvis's one correlation, the
+    operators of ``matrix_exact`` and ``matrix_resampled``), so that a grid far from zero
+    (z ~ 1 um with pm steps), whose values' rounding is a large part of a step, goes the
+    per-curve way; with :data:`FFT_UNIFORM_RTOL` the test of the Sader-Jarvis FFT paths; with
+    :data:`UNIFORM_RTOL` that of matrix_exact's uniform spline.
     """
     step = (z[-1] - z[0]) / (z.size - 1)
     return bool(np.max(np.abs(np.diff(z) - step)) <= rtol * step)
@@ -149,15 +164,16 @@ def equal_steps(z: NDArray[np.float64], rtol: float = BATCH_STEP_RTOL) -> bool:
 
 def is_lattice(z: NDArray[np.float64]) -> bool:
     """True if ``z`` is uniform to the rounding of its own values (as ``numpy.linspace``
-    makes it): within ``max(1e-11 step, 16 eps max|z|)`` of its mean step everywhere.
+    makes it): within ``max(LATTICE_RTOL step, LATTICE_EPS eps max|z|)`` of its mean step
+    everywhere.
 
     Computations that treat a grid's operator as exactly shift-invariant (Toeplitz) need
     this; a grid that is only nearly uniform (values rounded to a few digits, jitter within
     ``UNIFORM_RTOL``) is handled by the general, exact paths.
     """
     step = (z[-1] - z[0]) / (z.size - 1)
-    rounding = 16.0 * np.finfo(np.float64).eps * float(np.max(np.abs(z)))
-    return bool(np.max(np.abs(np.diff(z) - step)) <= max(1e-11 * step, rounding))
+    rounding = LATTICE_EPS * np.finfo(np.float64).eps * float(np.max(np.abs(z)))
+    return bool(np.max(np.abs(np.diff(z) - step)) <= max(LATTICE_RTOL * step, rounding))
 
 
 def same_length(

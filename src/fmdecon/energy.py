@@ -33,13 +33,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import curve, finite_array, grid, sensor
-from fmdecon.methods.sader_jarvis import _scale_exponent
+from fmdecon._rescale import envelope_exponent
+from fmdecon._validation import FFT_UNIFORM_RTOL, curve, finite_array, grid, is_uniform, sensor
 
 __all__ = ["force_integral_energy", "sader_jarvis_energy"]
 
 _BLOCK_ELEMENTS = 1_000_000  # kernel entries per block on non-uniform grids
-_FFT_UNIFORM_RTOL = 1e-10  # spacing deviation below which the FFT path is exact to rounding
 
 
 def _kernel(distance: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
@@ -59,7 +58,7 @@ def _correlate_uniform(
     """
     n = values.size
     envelope = np.maximum.accumulate(np.abs(values[::-1]))[::-1]  # non-increasing
-    gamma = _scale_exponent(envelope)  # the same rescaling as the Sader-Jarvis force
+    gamma = envelope_exponent(envelope)  # the same rescaling as the Sader-Jarvis force
     if gamma is None:
         return np.zeros(n)
     index = np.arange(n, dtype=np.float64)
@@ -143,7 +142,7 @@ def sader_jarvis_energy(
     values = weights * omega
 
     spacing = (z[-1] - z[0]) / (n - 1)
-    if np.all(np.abs(step - spacing) <= _FFT_UNIFORM_RTOL * spacing):
+    if is_uniform(z, FFT_UNIFORM_RTOL):
         kernel_sum = _correlate_uniform(values, spacing, a, b)
     else:
         kernel_sum = _correlate_direct(values, z, a, b)

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import fft
 
-from fmdecon.methods._rescale import floor_exponents
+from fmdecon._rescale import MAX_LOG_SCALE, floor_exponents
 
 #: Band half-width alpha above which ``solver="auto"`` uses the FFT solve (measured
 #: crossover: the recursive filter costs ~N (2 alpha + 1) multiply-adds, the FFT solve a
@@ -29,7 +29,6 @@ FFT_ALPHA = 150
 #: The same for a batch of curves, where the inverse series is shared by all rows and each
 #: row costs two transforms (measured crossover at N = 5000).
 FFT_ALPHA_BATCH = 25
-_MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
 _MAX_LOG_GROWTH = np.log(1e8)  # largest growth of a rescaled curve above its end value
 _BATCH_VALUES = 262_144  # transform values per block of curves in a batched FFT solve
 _IMPULSE_START = 256  # coefficients of the fast inverse series found by forward substitution
@@ -157,7 +156,7 @@ def scale_exponent(envelope: NDArray[np.float64]) -> float:
     gamma = 0.0
     if n - 1 > first:
         gamma = np.log(envelope[-1] / envelope[first]) / (n - 1 - first)
-        gamma = min(max(gamma, 0.0), _MAX_LOG_SCALE / n)
+        gamma = min(max(gamma, 0.0), MAX_LOG_SCALE / n)
     if gamma > 0:
         # The rescaled data rhs_i e^(gamma (n-1-i)) must not grow far above its end value:
         # for a curve that jumps from tiny values (e.g. the 1e-30 tails of a resampled
@@ -196,7 +195,7 @@ def scale_exponents(rows: NDArray[np.float64]) -> NDArray[np.float64]:
     fit = (largest > 0) & (first < n - 1)
     with np.errstate(divide="ignore"):
         slope = np.log(largest[fit] / magnitude[fit, far[fit]]) / (n - 1 - first[fit])
-    gammas[fit] = np.clip(slope, 0.0, _MAX_LOG_SCALE / n)
+    gammas[fit] = np.clip(slope, 0.0, MAX_LOG_SCALE / n)
     # blocks of the reversed axis: the envelope is at most its value at a block's end, the
     # rescaling at most its value at the block's start
     starts = np.arange(0, n - 1, max(1, (n - 1) // 64))
@@ -216,7 +215,7 @@ def solve_fft(
     """Solve the causal Toeplitz system ``sum_m w_m F_(i-m) = rhs_i`` in O(N log N).
 
     ``rhs`` has shape ``(..., N)``; the rows' rescaling exponents are floored so that rows
-    whose exponents agree to 4/N share one (:mod:`fmdecon.methods._rescale`), and the inverse
+    whose exponents agree to 4/N share one (:mod:`fmdecon._rescale`), and the inverse
     series is computed once, for the smallest exponent, and rescaled per group of rows
     (``1/w(x e^-g)`` has the coefficients ``h_m e^(-g m)``). One curve (or a batch of one)
     keeps its own exponent, as before; a row of a larger batch equals its single call to
@@ -245,7 +244,7 @@ def solve_fft(
         return np.zeros(rhs.shape)
     if rows.shape[0] == 1:  # a batch of one curve is that curve, bit for bit
         return solve_fft(weights, rows[0], fast=fast).reshape(rhs.shape)
-    # rows share a floored exponent (fmdecon.methods._rescale): a few groups, each needing one
+    # rows share a floored exponent (fmdecon._rescale): a few groups, each needing one
     # transform of its inverse series and no per-row exponentials; never above the bound of
     # scale_exponent (rows are on the reversed axis here)
     gammas = floor_exponents(scale_exponents(rows[:, ::-1]), n)

@@ -33,17 +33,21 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon._validation import curves, sensor, uniform_step
+from fmdecon.methods._rownorms import solver_option, warn_small
 from fmdecon.methods._toeplitz import (
     FFT_ALPHA,
     FFT_ALPHA_BATCH,
     fft_threshold,
+    impulse_response,
     solve_causal,
 )
+from fmdecon.methods._warnings import CoarseGridWarning, SmallAmplitudeWarning
 
 __all__ = [
     "ADVISED_A_OVER_D",
@@ -52,22 +56,12 @@ __all__ = [
     "check_band",
     "matrix_alpha",
     "matrix_method",
+    "matrix_row_norms",
     "matrix_weights",
 ]
 
 #: Welker et al. (2012) advise A/d > 50 for the matrix method.
 ADVISED_A_OVER_D = 50.0
-
-
-class SmallAmplitudeWarning(UserWarning):
-    """The amplitude spans less than one grid step: the matrix method is unreliable."""
-
-
-class CoarseGridWarning(SmallAmplitudeWarning):
-    """A/d is below the advised 50 (Welker et al. 2012): the matrix method loses accuracy.
-
-    A subclass of :class:`SmallAmplitudeWarning`, so filters on that class cover it too.
-    """
 
 
 def check_band(half_band: float, points: int, method: str, amplitude: float, span: float) -> None:
@@ -250,3 +244,31 @@ def matrix_method(
         weights, df[..., ::-1], "fft" if use_fft else "recursive", blocked=solver == "auto"
     )[..., ::-1]
     return np.ascontiguousarray(force)  # a copy unless the solve left it contiguous
+
+
+# --------------------------------------------------------------------------------------------
+# matrix method (section 3)
+# --------------------------------------------------------------------------------------------
+
+
+def matrix_row_norms(
+    z: NDArray[np.float64], amplitude: float, k: float, f0: float, options: dict[str, Any]
+) -> NDArray[np.float64] | None:
+    """Row norms of the matrix method's operator (the ``row_norms`` capability of its
+    registry entry; docs/physics.md section 7): on the reversed axis ``L`` is lower-triangular
+    Toeplitz with first column ``h``, the inverse series of the band, so ``||row i||^2 =
+    sum_(m <= i) h_m^2``, a cumulative sum. None for options the shortcut does not know."""
+    if set(options) - {"solver"}:
+        return None
+    solver = solver_option(options)
+    step = uniform_step(z, "matrix_method")
+    alpha = matrix_alpha(amplitude, step)
+    if amplitude / step < 1.0:
+        warn_small(f"matrix_method: amplitude / step = {amplitude / step:.3g} < 1")
+    if alpha == 0:
+        return np.full(z.size, np.nan)
+    weights = matrix_weights(amplitude, step, k, f0)
+    use_fft = solver == "fft" or (solver == "auto" and alpha > FFT_ALPHA)
+    h = impulse_response(weights, z.size, use_fft, fast=False)
+    # reversed axis: row i of L is h_i .. h_0; back on the input axis
+    return np.sqrt(np.cumsum(h**2))[::-1].copy()

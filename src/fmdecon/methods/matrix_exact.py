@@ -23,14 +23,14 @@ spline for this last step; on the paper's grid both meet the targets (the spline
 accurate there, the discretisation error of the cells dominates) and linear interpolation is
 local, cheaper and what the specification's prototype used.
 
-A batch of curves on a lattice (steps equal to 6e-13, :func:`fmdecon._validation.equal_steps`)
-is not solved curve by curve on the cells: the whole map ``df -> F`` is linear and, away from
-the grid's ends, shift-invariant on the *input* grid (the spline's cardinal functions are one
-shifted shape there), so it is built once per grid and amplitude from its structure
-(:class:`ExactOperator`: a Toeplitz bulk, ``LAYER`` exact columns at each end, row 0) and
-applied to every row by one FFT correlation of length ~2N plus two products with ``LAYER``
-columns, instead of a spline and a solve at ``p N`` points. The same numbers to rounding
-(tested against the dense reference and against single calls).
+A batch of curves on a lattice (steps equal to 6e-13: :func:`fmdecon._validation.is_uniform` at
+``BATCH_STEP_RTOL``) is not solved curve by curve on the cells: the whole map ``df -> F`` is
+linear and, away from the grid's ends, shift-invariant on the *input* grid (the spline's
+cardinal functions are one shifted shape there), so it is built once per grid and amplitude
+from its structure (:class:`ExactOperator`: a Toeplitz bulk, ``LAYER`` exact columns at each
+end, row 0) and applied to every row by one FFT correlation of length ~2N plus two products
+with ``LAYER`` columns, instead of a spline and a solve at ``p N`` points. The same numbers to
+rounding (tested against the dense reference and against single calls).
 """
 
 from __future__ import annotations
@@ -39,16 +39,29 @@ import functools
 import math
 import numbers
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
-from scipy import fft
+from scipy import fft, sparse
 
-from fmdecon._validation import UNIFORM_RTOL, curves, equal_steps, positive_scalar, sensor
-from fmdecon.methods._rescale import floor_exponents
-from fmdecon.methods._spline import Spline
+from fmdecon._rescale import floor_exponents
+from fmdecon._validation import (
+    BATCH_STEP_RTOL,
+    UNIFORM_RTOL,
+    curves,
+    is_uniform,
+    positive_scalar,
+    sensor,
+)
+from fmdecon.methods._rownorms import (
+    cardinal_matrix,
+    solver_option,
+    sparse_solve_row_norms,
+    warn_small,
+)
+from fmdecon.methods._spline import LAYER, Spline
 from fmdecon.methods._toeplitz import (
     FFT_ALPHA,
     fast_length,
@@ -57,18 +70,21 @@ from fmdecon.methods._toeplitz import (
     scale_exponents,
     solve_causal,
 )
-from fmdecon.methods.matrix import SmallAmplitudeWarning
+from fmdecon.methods._warnings import SmallAmplitudeWarning
 
-__all__ = ["ExactOperator", "exact_cell_weights", "exact_operator", "matrix_exact"]
+__all__ = [
+    "ExactOperator",
+    "exact_cell_weights",
+    "exact_operator",
+    "exact_row_norms",
+    "matrix_exact",
+]
 
 #: Number of weights above which ``solver="auto"`` uses the FFT solve (measured crossover on
 #: the upsampled paper grid, N p ~ 20000: both take ~2 ms per curve there).
 FFT_WIDTH = FFT_ALPHA
 #: The same for a batch of curves (shared inverse series; measured crossover, N p ~ 20000).
 FFT_WIDTH_BATCH = 45
-#: Input samples beyond which a not-a-knot cubic spline's cardinal function (and the effect
-#: of the grid's ends on it) is below double rounding: (2 - sqrt 3)^32 ~ 6e-19.
-LAYER = 32
 #: Fewest curves for which a batch on a lattice applies the method's operator on the input
 #: grid (:class:`ExactOperator`) rather than solving each curve on the fine grid.
 OPERATOR_ROWS = 2
@@ -123,11 +139,6 @@ def _upsample_factor(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
         raise ValueError(f"upsample must be an integer >= 1; got upsample = {value!r}")
     return int(value)
-
-
-def _is_uniform(z: NDArray[np.float64]) -> bool:
-    step = (z[-1] - z[0]) / (z.size - 1)
-    return bool(np.max(np.abs(np.diff(z) - step)) <= UNIFORM_RTOL * step)
 
 
 class ExactOperator(NamedTuple):
@@ -256,7 +267,7 @@ def _apply_operator(operator: ExactOperator, rows: NDArray[np.float64]) -> NDArr
     ``exp(gamma c)`` and the kernel by ``exp(-gamma m)`` (the same sums; the rounding then
     stays relative to each output's own size where a clean curve has decayed by orders of
     magnitude). The rows' exponents are floored to multiples of 4/N and rows sharing one
-    share the kernel's spectrum (:mod:`fmdecon.methods._rescale`). The boundary columns and
+    share the kernel's spectrum (:mod:`fmdecon._rescale`). The boundary columns and
     row 0 are matrix products with ``layer`` columns.
     """
     tau, low, layer, row0, near, far = operator
@@ -389,7 +400,7 @@ def matrix_exact(
         solver == "auto"
         and batch.shape[0] >= OPERATOR_ROWS
         and (factor == 1 or n >= 4 * LAYER + 8)
-        and equal_steps(z)
+        and is_uniform(z, BATCH_STEP_RTOL)
     ):
         # a batch on a lattice: the operator on the input grid, built once (and cached); an
         # explicit solver asks for the solve on the cells, curve by curve
@@ -397,7 +408,7 @@ def matrix_exact(
             n, float(z[0]), float(z[-1]), amplitude, k, f0, factor, bool(use_fft)
         )
         return _apply_operator(operator, batch).reshape(df.shape)
-    uniform = _is_uniform(z)
+    uniform = is_uniform(z, UNIFORM_RTOL)
     if uniform and factor == 1:
         fine = df
     elif uniform and n >= 4:
@@ -424,3 +435,70 @@ def matrix_exact(
     left = np.clip(np.floor(position).astype(np.intp), 0, fine_count - 2)
     fraction = position - left
     return (1.0 - fraction) * centre_force[..., left] + fraction * centre_force[..., left + 1]
+
+
+# --------------------------------------------------------------------------------------------
+# matrix method with exact weights (section 6b), uniform grid
+# --------------------------------------------------------------------------------------------
+
+
+def exact_row_norms(
+    z: NDArray[np.float64], amplitude: float, k: float, f0: float, options: dict[str, Any]
+) -> NDArray[np.float64] | None:
+    """Row norms for :func:`fmdecon.matrix_exact` on a uniform grid; None if the structured
+    computation does not apply (non-uniform or short grid, or unknown options).
+
+    The structured path (:func:`fmdecon.methods.matrix_exact.exact_operator`) treats the grid
+    as an exact lattice; a grid uniform only to ``UNIFORM_RTOL`` (values printed to a few
+    digits) gets norms off by about its relative jitter (1e-10 at a jitter of 1e-9 of a
+    step): ample for a standard deviation, and fast for measured files.
+    """
+
+    if set(options) - {"upsample", "solver"}:
+        return None
+    solver = solver_option(options)
+    p = _upsample_factor(options.get("upsample", 4))
+    n = z.size
+    if n < 4 * LAYER + 8:
+        return None
+    step = (z[-1] - z[0]) / (n - 1)
+    cell = step / p
+    weights = exact_cell_weights(amplitude, cell, k, f0)
+    if amplitude / cell < 1.0:
+        warn_small(f"matrix_exact: amplitude / cell = {amplitude / cell:.3g} < 1")
+    if weights.size == 1:
+        return np.full(n, np.nan)
+    fine_count = p * (n - 1) + 1
+    use_fft = solver == "fft" or (solver == "auto" and weights.size > FFT_WIDTH)
+    if not is_uniform(z, UNIFORM_RTOL):
+        h = impulse_response(weights, fine_count, use_fft, fast=True)
+        # spline onto the fine grid (sparse Q), solve (H), linear interpolation from the
+        # cell centres back onto z (P, two entries a row)
+        fine_z = z[0] + cell * np.arange(fine_count, dtype=np.float64)
+        fine_z[-1] = z[-1]
+        position = (z - (z[0] + 0.5 * cell)) / cell
+        left = np.clip(np.floor(position).astype(np.intp), 0, fine_count - 2)
+        fraction = position - left
+        back = sparse.csr_matrix(
+            (
+                np.concatenate([1.0 - fraction, fraction]),
+                (np.tile(np.arange(n), 2), np.concatenate([left, left + 1])),
+            ),
+            shape=(n, fine_count),
+        )
+        return sparse_solve_row_norms(cardinal_matrix(z, fine_z), h, back)
+    # the operator of matrix_exact's batches (a Toeplitz bulk, LAYER exact columns at each
+    # end, row 0): squared row norms by prefix sums of tau^2 over each row's bulk columns
+    tau, low, layer, row0, near, far = exact_operator(
+        n, float(z[0]), float(z[-1]), amplitude, k, f0, p, bool(use_fft)
+    )
+    prefix = np.concatenate([[0.0], np.cumsum(tau**2)])  # prefix[i] = sum tau[low .. low+i-1]
+    j = np.arange(1, n)
+    first = np.maximum(layer - j, low) - low  # bulk columns layer .. n-1-layer: m = c - j
+    stop = n - 1 - layer - j + 1 - low
+    total = np.empty(n)
+    total[0] = np.sum(row0**2)
+    total[1:] = prefix[np.minimum(stop, tau.size)] - prefix[np.minimum(first, tau.size)]
+    total[1 : 1 + near.shape[0]] += np.sum(near**2, axis=1)
+    total[1:] += np.sum(far**2, axis=1)
+    return np.sqrt(total)

@@ -7,18 +7,19 @@ section 3 agree), ``z'_i = z_1 + i d'`` up to ``z_N``, the frequency shift on ``
 not-a-knot cubic spline, the matrix method of section 3 on ``(z', df')`` and the force back on
 the input grid by a not-a-knot cubic spline.
 
-A batch of curves on a lattice (steps equal to 6e-13, :func:`fmdecon._validation.equal_steps`)
-builds no spline per curve. On a lattice a not-a-knot spline is, in B-spline form, ``c = sigma
-* y`` (``sigma_k = sqrt(3) (sqrt(3) - 2)^|k|`` inverts the B-spline's node values 1/6, 2/3,
-1/6; applied as a causal and an anti-causal first-order recursive filter) plus two end modes
-``(sqrt(3) - 2)^(k+1)`` and ``(sqrt(3) - 2)^(N-k)``, whose amplitudes the two not-a-knot
-conditions fix (a 2 x 2 solve per curve). The spline's values at the other grid's points are
-four B-spline values each (a sparse product shared by the batch). The solve ``H`` and the
-B-spline coefficients of the spline back through its result are one correlation, ``sigma * (H
-y) = m * y`` with ``m = sigma * h`` (``h`` the solve's impulse response), done by FFT on
-rescaled data (rows grouped by their floored exponent as in the FFT solve). Per curve: two
-recursive filters of length N, two sparse products, one FFT pair of length ~2N'. The same
-numbers to rounding (tested against the dense reference, scipy's CubicSpline and single calls).
+A batch of curves on a lattice (steps equal to 6e-13: :func:`fmdecon._validation.is_uniform` at
+``BATCH_STEP_RTOL``) builds no spline per curve. On a lattice a not-a-knot spline is, in
+B-spline form, ``c = sigma * y`` (``sigma_k = sqrt(3) (sqrt(3) - 2)^|k|`` inverts the
+B-spline's node values 1/6, 2/3, 1/6; applied as a causal and an anti-causal first-order
+recursive filter) plus two end modes ``(sqrt(3) - 2)^(k+1)`` and ``(sqrt(3) - 2)^(N-k)``, whose
+amplitudes the two not-a-knot conditions fix (a 2 x 2 solve per curve). The spline's values at
+the other grid's points are four B-spline values each (a sparse product shared by the batch).
+The solve ``H`` and the B-spline coefficients of the spline back through its result are one
+correlation, ``sigma * (H y) = m * y`` with ``m = sigma * h`` (``h`` the solve's impulse
+response), done by FFT on rescaled data (rows grouped by their floored exponent as in the FFT
+solve). Per curve: two recursive filters of length N, two sparse products, one FFT pair of
+length ~2N'. The same numbers to rounding (tested against the dense reference, scipy's
+CubicSpline and single calls).
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._validation import curves, equal_steps, sensor
-from fmdecon.methods._rescale import floor_exponents
+from fmdecon._rescale import floor_exponents
+from fmdecon._validation import BATCH_STEP_RTOL, curves, is_uniform, sensor
 from fmdecon.methods._spline import Spline
 from fmdecon.methods._toeplitz import (
     FFT_ALPHA,
@@ -48,10 +49,10 @@ from fmdecon.methods.matrix import matrix_alpha, matrix_weights
 
 __all__ = ["ResampledOperator", "matrix_resampled", "resampled_operator"]
 
-_END_TOLERANCE = 1e-9  # of d': input points this far beyond the last resampled point count
+END_TOLERANCE = 1e-9  # of d': input points this far beyond the last resampled point count
 
 
-def _alpha_min(value: object) -> int:
+def alpha_min_option(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
         raise ValueError(f"alpha_min must be an integer >= 1; got alpha_min = {value!r}")
     return int(value)
@@ -201,7 +202,7 @@ def resampled_operator(
     # positions on the lattices, in their own steps (free of the rounding of z's values)
     forward = _tap_matrix(np.arange(count, dtype=np.float64) * ratio, n)
     position = np.arange(n, dtype=np.float64) / ratio  # input points on the resampled lattice
-    inside = int(np.count_nonzero(position <= count - 1 + _END_TOLERANCE))  # a prefix
+    inside = int(np.count_nonzero(position <= count - 1 + END_TOLERANCE))  # a prefix
     back = _tap_matrix(position[:inside], count)
     modes_in, solve_in = _end_modes(n)
     modes_out, solve_back = _end_modes(count)
@@ -359,7 +360,7 @@ def matrix_resampled(
 
     z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
-    minimum = _alpha_min(alpha_min)
+    minimum = alpha_min_option(alpha_min)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")
     n = z.size
@@ -376,7 +377,7 @@ def matrix_resampled(
         solver == "auto"
         and batch.shape[0] >= OPERATOR_ROWS
         and min(n, count) >= 8
-        and equal_steps(z)
+        and is_uniform(z, BATCH_STEP_RTOL)
     ):
         # a batch on a lattice: splines in B-spline form, solve and spline back as one
         # correlation, the per-grid part built once (and cached)
@@ -393,5 +394,5 @@ def matrix_resampled(
     )[..., ::-1]
     back = Spline(resampled_z, force) if count >= 4 else CubicSpline(resampled_z, force, axis=-1)
     result = back(z)
-    result[..., z > resampled_z[-1] + _END_TOLERANCE * step] = np.nan
+    result[..., z > resampled_z[-1] + END_TOLERANCE * step] = np.nan
     return result

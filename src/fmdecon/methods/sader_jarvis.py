@@ -53,7 +53,7 @@ of rows that stays in cache is then
 That is about one FFT pair and six elementwise passes a row, against an FFT pair and some
 twenty passes for the split above. Each row's gamma is its mean log-decay
 (:func:`_batch_exponents`, vectorised over the rows), floored to a multiple of 4/N
-(:mod:`fmdecon.methods._rescale`), so that noisy copies of a curve share a few kernels; rows
+(:mod:`fmdecon._rescale`), so that noisy copies of a curve share a few kernels; rows
 are grouped by it. The pointwise relative accuracy at the tail of clean curves matches that
 of the split (measured against an extended-precision evaluation). The rows agree with
 single calls to rounding if the steps are exactly equal; a single call, though, weighs each
@@ -62,8 +62,8 @@ one, has steps that differ from their mean by up to 5e-13 of it (``z`` is rounde
 ~1e-16 |z|). The rows then differ from single calls by up to ~1.5 times that relative step
 deviation, in units of the row's largest |F| (measured). The correlation is therefore used
 only when every step is within ``BATCH_STEP_RTOL`` = 6e-13 of the mean
-(:func:`fmdecon._validation.equal_steps`; rows agree to < 1e-12); a grid uniform only to
-``_FFT_UNIFORM_RTOL`` is done block by block with the split above (per-step
+(:func:`fmdecon._validation.is_uniform`; rows agree to < 1e-12); a grid uniform only to
+``FFT_UNIFORM_RTOL`` is done block by block with the split above (per-step
 weights, vectorised exponents).
 """
 
@@ -71,21 +71,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
 from scipy.linalg import blas
 
-from fmdecon._validation import curves, equal_steps, sensor
-from fmdecon.methods._rescale import floor_exponents
+from fmdecon._rescale import MAX_LOG_SCALE, envelope_exponent, floor_exponents
+from fmdecon._validation import BATCH_STEP_RTOL, FFT_UNIFORM_RTOL, curves, is_uniform, sensor
+from fmdecon.methods._rownorms import BLOCK_ELEMENTS
 
 __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
 
 _BLOCK_ELEMENTS = 1_000_000  # kernel entries per block on non-uniform grids
-_MAX_LOG_SCALE = 600.0  # largest exponent of the rescaling, well inside float64 range
-_FFT_UNIFORM_RTOL = 1e-10  # spacing deviation below which the FFT path is exact to rounding
 _CHUNK_ELEMENTS = 32_768  # values per chunk of rows in the elementwise work on a batch
 _BLOCK_FFT_ELEMENTS = 160_000  # transform values per block of rows of a batch
 _FFT_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"  # numpy.fft with out=
@@ -280,20 +279,6 @@ def _add_end_terms(
         out[...] = updated.T
 
 
-def _scale_exponent(envelope: NDArray[np.float64]) -> float | None:
-    """Rescaling exponent gamma of one curve whose non-increasing envelope (running maximum
-    of ``|values|`` from the far end) is ``envelope``; None if the curve is zero."""
-    n = envelope.size
-    last = int(np.flatnonzero(envelope > 0)[-1]) if envelope[0] > 0 else -1
-    if last < 0:
-        return None
-    gamma = 0.0
-    if last > 0:
-        gamma = np.log(envelope[0] / envelope[last]) / last
-        gamma = float(f"{min(max(gamma, 0.0), _MAX_LOG_SCALE / n):.2g}")
-    return gamma
-
-
 def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.float64]:
     """``out[j] = sum_{m>=1} values[j+m] / sqrt(m * step)`` for all j, by FFT.
 
@@ -323,7 +308,7 @@ def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.f
             out[rows] = conv[:, ::-1] / growth
         return out
     envelope = np.maximum.accumulate(np.abs(values[::-1]))[::-1]  # non-increasing
-    gamma = _scale_exponent(envelope)
+    gamma = envelope_exponent(envelope)
     if gamma is None:
         return np.zeros(n)
     size, spectrum, growth = _scaled_kernel(n, step, gamma)
@@ -383,7 +368,7 @@ def _batch_exponents(df: NDArray[np.float64]) -> NDArray[np.float64]:
     live = peak > 0
     ratio = np.log(peak[live] / tail[live])
     gamma[live] = np.where(position[live] > 0, ratio / np.maximum(position[live], 1), 0.0)
-    gamma[live] = floor_exponents(np.clip(gamma[live], 0.0, _MAX_LOG_SCALE / n), n)
+    gamma[live] = floor_exponents(np.clip(gamma[live], 0.0, MAX_LOG_SCALE / n), n)
     return gamma
 
 
@@ -500,10 +485,11 @@ def sader_jarvis(
         Frequency shift [Hz] at each ``z``: shape ``(N,)``, or ``(..., N)`` for several curves
         on the same grid and amplitude. A batch of one row is that row, bit for bit. In a
         larger batch each row equals the 1-D call on it to < 1e-12 of the row's largest
-        |F|: on a grid of equal steps (``fmdecon._validation.equal_steps``) the whole map is
-        one FFT correlation per row plus exact local terms (module docstring); otherwise rows are
-        grouped by their rescaling exponent, each group sharing one kernel spectrum and one
-        batched FFT (on a non-uniform grid, each kernel block is built once for all rows).
+        |F|: on a grid of equal steps (``fmdecon._validation.is_uniform`` at
+        ``BATCH_STEP_RTOL``) the whole map is one FFT correlation per row plus exact local
+        terms (module docstring); otherwise rows are grouped by their rescaling exponent, each
+        group sharing one kernel spectrum and one batched FFT (on a non-uniform grid, each
+        kernel block is built once for all rows).
     amplitude : float
         Oscillation amplitude (zero-to-peak) [m].
     k : float
@@ -565,11 +551,11 @@ def sader_jarvis(
         return singular, correction + suffix[..., :defined], first_sample
 
     spacing = (z[last] - z[0]) / last
-    uniform = np.all(np.abs(step[:last] - spacing) <= _FFT_UNIFORM_RTOL * spacing)
+    uniform = is_uniform(z[:-1], FFT_UNIFORM_RTOL)  # the steps up to the last sample used
     if uniform and df.ndim == 2 and df.shape[0] > 1:
-        if equal_steps(z):
+        if is_uniform(z, BATCH_STEP_RTOL):
             return _sader_jarvis_batch(df, spacing, a, b, k, f0)  # one correlation a row
-        # uniform only to _FFT_UNIFORM_RTOL: per-step weights, everything per block of rows
+        # uniform only to FFT_UNIFORM_RTOL: per-step weights, everything per block of rows
         # that stays in cache (the kernel spectra come from the cache across blocks)
         force = np.full(df.shape, np.nan)
         for rows in _row_chunks(df.shape[0], n):
@@ -599,3 +585,85 @@ def sader_jarvis(
             2.0 * k * (partial[rows] + kernel_sum[rows][..., :defined] - first_sample[rows])
         )
     return force
+
+
+# --------------------------------------------------------------------------------------------
+# Sader-Jarvis (section 2)
+# --------------------------------------------------------------------------------------------
+
+
+def _sj_row_norms_uniform(n: int, step: float, a: float, b: float) -> NDArray[np.float64]:
+    """Row norms of ``L`` in units of ``2k/f0`` on a uniform grid (see module docstring)."""
+    last = n - 2
+    h = step
+    sh = np.sqrt(h)
+    m = np.arange(last + 1, dtype=np.float64)
+    c = np.empty(last + 1)
+    c[0] = h + 2.0 * a * sh + 2.0 * b / sh
+    c[1] = 0.5 * h + 0.5 * (a * h + b) / sh - 2.0 * b / sh
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = (a * h + b) / np.sqrt(m * h)  # kernel term of sample j + m
+        previous = b / np.sqrt((m - 1.0) * h)  # forward difference of sample j + m - 1
+    c[2:] = h + own[2:] - previous[2:]
+    c[2] += 0.5 * b / sh  # the first trapezoid sample's difference reaches df_(j+2)
+    prefix = np.cumsum(c**2)
+    out = np.full(n, np.nan)
+    span = np.arange(last, 1, -1)  # M = last - j for j = 0 .. n - 4
+    end_weight = c[span] - 0.5 * h - 0.5 * own[span]  # trapezoid end weight h/2
+    end_difference = -0.5 * b / np.sqrt(span * h)  # df_(n-1) in the last difference
+    out[: n - 3] = np.sqrt(prefix[span - 1] + end_weight**2 + end_difference**2)
+    return out
+
+
+def _sj_row_norms_direct(z: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
+    """Row norms of ``L`` in units of ``2k/f0`` on any grid, in row blocks: O(N^2) time."""
+    n = z.size
+    last = n - 2
+    step = np.diff(z)
+    weights = np.zeros(last + 1)
+    weights[1:last] = 0.5 * (z[2 : last + 1] - z[: last - 1])
+    weights[last] = 0.5 * (z[last] - z[last - 1])
+    own = weights * (a + b / step[: last + 1])
+    difference = b * weights / step[: last + 1]
+    out = np.full(n, np.nan)
+    rows = max(1, BLOCK_ELEMENTS // (2 * n))
+    for start in range(0, n - 3, rows):
+        j = np.arange(start, min(start + rows, n - 3))
+        distance = z[None, : last + 1] - z[j, None]
+        later = distance > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kernel = np.where(later, 1.0 / np.sqrt(np.where(later, distance, 1.0)), 0.0)
+        coef = np.zeros((j.size, n))
+        coef[:, : last + 1] = np.where(later, weights, 0.0) + own * kernel
+        coef[:, 1 : last + 2] -= difference * kernel
+        r = np.arange(j.size)
+        hj = step[j]
+        shj = np.sqrt(hj)
+        coef[r, j] += hj + 2.0 * a * shj + 2.0 * b / shj
+        coef[r, j + 1] += -2.0 * b / shj - 0.5 * hj * (1.0 + (a + b / step[j + 1]) / shj)
+        coef[r, j + 2] += 0.5 * b * shj / step[j + 1]
+        out[j] = np.sqrt(np.einsum("ij,ij->i", coef, coef))
+    return out
+
+
+def sader_jarvis_row_norms(
+    z: NDArray[np.float64], amplitude: float, k: float, f0: float, options: dict[str, Any]
+) -> NDArray[np.float64] | None:
+    """Row norms of Sader-Jarvis's operator (the ``row_norms`` capability of its registry
+    entry; docs/physics.md section 7): one shifted coefficient sequence plus two exact end
+    terms on a uniform grid (prefix sums), coefficients in row blocks on any other grid
+    (O(N^2) time, O(N) memory). None for options the method does not have."""
+    if options:
+        return None
+    n = z.size
+    a = np.sqrt(amplitude) / (8.0 * np.sqrt(np.pi))
+    b = amplitude**1.5 / np.sqrt(2.0)
+    last = n - 2
+    spacing = (z[last] - z[0]) / last
+    if n > 3 and is_uniform(z[:-1], FFT_UNIFORM_RTOL):
+        norms = _sj_row_norms_uniform(n, spacing, a, b)
+    elif n > 3:
+        norms = _sj_row_norms_direct(z, a, b)
+    else:
+        norms = np.full(n, np.nan)
+    return 2.0 * k / f0 * norms

@@ -313,7 +313,7 @@ def deconvolve_perturbed(
             for m, name in enumerate(methods):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
-                    forces = METHODS[name](z_rep, curves, amplitude_rep, k_rep, f0)
+                    forces = METHODS[name].batch(z_rep, curves, amplitude_rep, k_rep, f0)
                     key = (name, a, *errors)
                     if level > 0 and key not in unit_std:  # linear in the noise: once per 1 Hz
                         sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, 1.0)

@@ -90,8 +90,9 @@ def published(methods: list[str]) -> list[str]:
 
 
 def is_matrix_family(method: str) -> bool:
-    """True for ``matrix`` and every variant of it (``matrix_*``)."""
-    return method == MATRIX or method.startswith(MATRIX + "_")
+    """True for the registered methods of the matrix family (``Method.family``)."""
+    entry = METHODS.get(method)
+    return entry is not None and entry.family == "matrix"
 
 
 def emphasised(law: str, nominal: float, cod: dict[str, float]) -> tuple[str, ...]:
