@@ -22,16 +22,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon.energy import force_integral_energy, sader_jarvis_energy
+from fmdecon.methods._fit import MethodFit
 from fmdecon.methods._resampled_noise import resampled_row_norms
 from fmdecon.methods.matrix import matrix_method, matrix_row_norms
 from fmdecon.methods.matrix_exact import exact_row_norms, matrix_exact
 from fmdecon.methods.matrix_resampled import matrix_resampled
+from fmdecon.methods.regularized import (
+    regularized,
+    regularized_method_fit,
+    regularized_row_norms,
+)
 from fmdecon.methods.sader_jarvis import sader_jarvis, sader_jarvis_row_norms
 
 __all__ = [
     "FAMILIES",
     "METHODS",
     "Method",
+    "MethodFit",
     "deconvolve",
     "force_energy",
     "get_method",
@@ -45,6 +52,10 @@ MethodFunction = Callable[..., NDArray[np.float64]]
 RowNorms = Callable[[NDArray[np.float64], float, float, float, dict[str, Any]], Any]
 #: ``energy(z, df, force, amplitude, k, f0) -> energy [J]`` on ``z``.
 EnergyFormula = Callable[..., NDArray[np.float64]]
+#: ``fit(z, df, amplitude, k, f0, df_noise=None) -> MethodFit`` for a method whose operator
+#: depends on the data (its force, exact standard deviation and bias bound at the strength it
+#: chose per curve).
+FitFunction = Callable[..., MethodFit]
 
 #: The families of methods: ``"sader_jarvis"`` (integral inversion) and ``"matrix"``
 #: (Giessibl's discretised system and its variants), plus ``"other"``.
@@ -110,6 +121,10 @@ class Method:
     energy : callable
         The energy formula, ``energy(z, df, force, amplitude, k, f0) -> U`` [J]; default
         :func:`force_energy` (the integral of the force).
+    fit : callable or None
+        For a method whose operator depends on the data (a strength chosen per curve), see
+        :data:`FitFunction`: the force with its standard deviation and bias bound; None for a
+        linear method, whose standard deviation is :func:`fmdecon.force_noise`.
     published : bool
         True for the methods Welker et al. (2012) compare; figures 2-9 show only these.
     reference : str
@@ -125,6 +140,7 @@ class Method:
     batched: bool = False
     row_norms: RowNorms | None = None
     energy: EnergyFormula = force_energy
+    fit: FitFunction | None = None
     published: bool = False
     reference: str = ""
 
@@ -254,6 +270,20 @@ register_method(
         batched=True,
         row_norms=exact_row_norms,
         reference="docs/physics.md section 6b",
+    )
+)
+register_method(
+    Method(
+        name="regularized",
+        function=regularized,
+        label="regularised exact weights",
+        short_label="reg",
+        uniform_grid=True,
+        family="matrix",
+        batched=True,
+        row_norms=regularized_row_norms,
+        fit=regularized_method_fit,
+        reference="docs/physics.md section 12",
     )
 )
 
