@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fmdecon._version import __version__
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DIFFERS, EXIT_ERROR = 0, 1, 2
@@ -259,8 +261,6 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fmdecon`` with its subcommands."""
-    from fmdecon import __version__
-
     parser = argparse.ArgumentParser(
         prog="fmdecon",
         description="Force deconvolution for FM-AFM: tools for the study pipeline's results.",
