@@ -70,14 +70,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batched.py | tee results/bench_batched.txt
 	$(BIN)/python benchmarks/measured_batch.py | tee results/bench_measured_batch.txt
 
-# copy the paper study's figures and comparison table (and the last benchmarks, and the noise
-# and calibration studies' figures and summaries when they were run) into docs/ and README.md;
-# run after `make results` (and `make bench`, `make noise`)
+# copy the paper study's figures and comparison table (docs/figures, docs/comparison.md), the
+# last benchmarks (docs/benchmarks.md) and the noise and calibration studies' figures and
+# summaries when they were run (docs/*_summary.md); run after `make results` (and `make bench`,
+# `make noise`)
 docs: $(STAMP)
 	$(BIN)/python tools/update_docs.py --study paper \
 	  $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt) \
 	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt) \
 	  $$(test -f results/bench_batched.txt && echo --batched results/bench_batched.txt) \
+	  $$(test -f results/bench_measured_batch.txt && echo --measured-batch results/bench_measured_batch.txt) \
 	  $$(test -f results/noise/noise_summary.md && echo --summary-study noise) \
 	  $$(test -f results/calibration/noise_summary.md && echo --summary-study calibration)
 

@@ -1,6 +1,6 @@
 """The extended cluster study (config/extended.yaml): valid, with the intended sweep and chunking.
 
-The numbers checked here are the ones the README's "Expected cost of config/extended.yaml"
+The numbers checked here are the ones docs/studies.md's "Expected cost of config/extended.yaml"
 quotes: 180 Morse and 9 Lennard-Jones parameter points, one block of 500 amplitudes each,
 so 189 simulate and 189 deconvolve jobs.
 """

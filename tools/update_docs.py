@@ -1,10 +1,13 @@
-"""Copy generated results into docs/ and README.md (run by `make docs`).
+"""Copy generated results into docs/ (run by `make docs`).
 
 * results/<study>/figures/*.png -> docs/figures/
-* results/<study>/paper_comparison.md -> README.md between the `comparison` markers
-* benchmark outputs (if given) -> README.md between the `bench` and `scaling` markers
+* results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
+* benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
+  `measured_batch` and `scaling` markers
+* results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 
-Nothing here is typed by hand: the README shows what the pipeline and benchmarks printed.
+Nothing here is typed by hand: docs/ shows what the pipeline and benchmarks printed. The
+README holds no generated block; it links to these files.
 """
 
 from __future__ import annotations
@@ -17,23 +20,40 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: Where each generated block goes: marker -> file (relative to the repository).
+BLOCKS = {
+    "comparison": "docs/comparison.md",
+    "bench": "docs/benchmarks.md",
+    "batched": "docs/benchmarks.md",
+    "measured_batch": "docs/benchmarks.md",
+    "scaling": "docs/benchmarks.md",
+}
 
-def splice(text: str, marker: str, content: str) -> str:
+
+def splice(text: str, marker: str, content: str, name: str = "the text") -> str:
     """Replace what stands between ``<!-- marker: begin -->`` and ``<!-- marker: end -->``."""
     pattern = re.compile(
         rf"(<!-- {marker}: begin -->\n).*?(<!-- {marker}: end -->)", flags=re.DOTALL
     )
     if not pattern.search(text):
-        raise SystemExit(f"update_docs: README.md has no '{marker}' markers")
+        raise SystemExit(f"update_docs: {name} has no '{marker}' markers")
     return pattern.sub(lambda m: m.group(1) + content.rstrip() + "\n" + m.group(2), text)
 
 
-def main() -> int:
+def code_block(path: Path) -> str:
+    """The text output of a benchmark as a fenced block."""
+    return "```\n" + path.read_text(encoding="utf-8").rstrip("\n") + "\n```"
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--study", default="paper")
     parser.add_argument("--bench", type=Path, help="text output of benchmarks/kernels.py")
     parser.add_argument("--scaling", type=Path, help="text output of benchmarks/scaling.py")
     parser.add_argument("--batched", type=Path, help="text output of benchmarks/batched.py")
+    parser.add_argument(
+        "--measured-batch", type=Path, help="text output of benchmarks/measured_batch.py"
+    )
     parser.add_argument(
         "--summary-study",
         action="append",
@@ -41,39 +61,49 @@ def main() -> int:
         help="a noise or calibration study whose figures and noise_summary.md to copy "
         "(to docs/figures and docs/<study>_summary.md)",
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     results = REPO / "results" / args.study
     if not (results / "paper_comparison.md").exists():
         print(f"update_docs: {results} has no results; run `make results` first", file=sys.stderr)
         return 2
+    for study in args.summary_study:
+        if not (REPO / "results" / study / "noise_summary.md").exists():
+            print(
+                f"update_docs: {REPO / 'results' / study} has no noise_summary.md; "
+                "run that study first",
+                file=sys.stderr,
+            )
+            return 2
+    contents = {"comparison": (results / "paper_comparison.md").read_text(encoding="utf-8")}
+    for marker, path in (
+        ("bench", args.bench),
+        ("scaling", args.scaling),
+        ("batched", args.batched),
+        ("measured_batch", args.measured_batch),
+    ):
+        if path is not None:
+            contents[marker] = code_block(path)
+    texts: dict[str, str] = {}
+    for marker, content in contents.items():
+        name = BLOCKS[marker]
+        if name not in texts:
+            texts[name] = (REPO / name).read_text(encoding="utf-8")
+        texts[name] = splice(texts[name], marker, content, name)
     target = REPO / "docs" / "figures"
     target.mkdir(parents=True, exist_ok=True)
     for png in sorted((results / "figures").glob("*.png")):
         shutil.copy2(png, target / png.name)
-    readme = REPO / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    table = (results / "paper_comparison.md").read_text(encoding="utf-8")
-    text = splice(text, "comparison", table)
-    if args.bench:
-        text = splice(text, "bench", "```\n" + args.bench.read_text(encoding="utf-8") + "```")
-    if args.scaling:
-        text = splice(text, "scaling", "```\n" + args.scaling.read_text(encoding="utf-8") + "```")
-    if args.batched:
-        text = splice(text, "batched", "```\n" + args.batched.read_text(encoding="utf-8") + "```")
     for study in args.summary_study:
         other = REPO / "results" / study
-        summary = other / "noise_summary.md"
-        if not summary.exists():
-            print(
-                f"update_docs: {other} has no noise_summary.md; run that study first",
-                file=sys.stderr,
-            )
-            return 2
         for png in sorted((other / "figures").glob("*.png")):
             shutil.copy2(png, target / png.name)
-        shutil.copy2(summary, REPO / "docs" / f"{study}_summary.md")
-    readme.write_text(text, encoding="utf-8")
-    print(f"update_docs: figures -> {target.relative_to(REPO)}, table into README.md")
+        shutil.copy2(other / "noise_summary.md", REPO / "docs" / f"{study}_summary.md")
+    for name, text in texts.items():
+        (REPO / name).write_text(text, encoding="utf-8")
+    print(
+        f"update_docs: figures -> {target.relative_to(REPO)}; "
+        f"{', '.join(sorted(contents))} -> {', '.join(sorted(texts))}"
+    )
     return 0
 
 

@@ -40,8 +40,7 @@ Measured curves
 
 from __future__ import annotations
 
-from importlib import metadata
-
+from fmdecon._version import __version__
 from fmdecon.energy import force_integral_energy, sader_jarvis_energy
 from fmdecon.forces import (
     FORCE_LAWS,
@@ -75,11 +74,6 @@ from fmdecon.wellposedness import (
     inflection_point_exact,
     inflection_point_test,
 )
-
-try:
-    __version__ = metadata.version("fmdecon")
-except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = [
     "FORCE_LAWS",

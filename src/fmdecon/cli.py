@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from fmdecon._version import __version__
+
 __all__ = ["main"]
 
 EXIT_OK, EXIT_DIFFERS, EXIT_ERROR = 0, 1, 2
@@ -76,6 +78,7 @@ def _check_target(option: str, path: Path) -> None:
 def _run_diff(args: argparse.Namespace) -> int:
     from fmdecon.diff import DiffError, diff_paths
     from fmdecon.diff.plot import plot_diff, plot_format
+    from fmdecon.diff.report import render_markdown, render_text, to_json
     from fmdecon.study.cube import write_text
 
     try:
@@ -88,11 +91,11 @@ def _run_diff(args: argparse.Namespace) -> int:
             args.old, args.new, rtol=args.rtol, atol=args.atol, max_points=args.max_points
         )
         if args.format == "json":
-            text = json.dumps(report.to_json(), indent=2, allow_nan=False) + "\n"
+            text = json.dumps(to_json(report), indent=2, allow_nan=False) + "\n"
         elif args.format == "markdown":
-            text = report.to_markdown()
+            text = render_markdown(report)
         else:
-            text = report.to_text()
+            text = render_text(report)
         if args.plot is not None:
             plot_diff(report, args.plot)
         if args.output is not None:
@@ -259,8 +262,6 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fmdecon`` with its subcommands."""
-    from fmdecon import __version__
-
     parser = argparse.ArgumentParser(
         prog="fmdecon",
         description="Force deconvolution for FM-AFM: tools for the study pipeline's results.",

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from fmdecon.diff import diff_paths
+from fmdecon.diff.report import render_markdown
 from fmdecon.study.cube import write_text
 from fmdecon.study.pipeline import job
 
@@ -14,4 +15,4 @@ with job(snakemake):
         rtol=snakemake.params.rtol,
         atol=snakemake.params.atol,
     )
-    write_text(snakemake.output[0], report.to_markdown())
+    write_text(snakemake.output[0], render_markdown(report))

@@ -1,10 +1,17 @@
 """Compare two metric cubes (or two results directories): data within tolerance, provenance.
 
-:mod:`~fmdecon.diff.compare` does the comparison (alignment, ``z`` grids, tolerance),
 :mod:`~fmdecon.diff.model` holds the report dataclasses and the definitions of the relative
-difference and the tolerance, :mod:`~fmdecon.diff.report` renders text, markdown and JSON,
-:mod:`~fmdecon.diff.plot` draws ``--plot`` (the only module importing matplotlib). Used by
-``fmdecon diff`` (:mod:`fmdecon.cli`) and the pipeline's ``diff_baseline`` rule.
+difference and the tolerance, :mod:`~fmdecon.diff.compare` does the comparison (alignment,
+``z`` grids, tolerance), :mod:`~fmdecon.diff.report` renders text, markdown and JSON
+(``render_text``, ``render_markdown``, ``to_json``; display units and ``format_coord``),
+:mod:`~fmdecon.diff.plot` draws ``--plot`` (the only module importing matplotlib). Imports
+run one way, ``model`` at the bottom::
+
+    compare -> model
+    report  -> model
+    plot    -> compare, model, report
+
+Used by ``fmdecon diff`` (:mod:`fmdecon.cli`) and the pipeline's ``diff_baseline`` rule.
 """
 
 from fmdecon.diff.compare import (

@@ -1,5 +1,9 @@
 """The report model of ``fmdecon diff``: plain dataclasses (numbers, strings, lists), no data.
 
+The bottom of :mod:`fmdecon.diff`: it imports no other module of the package;
+:mod:`~fmdecon.diff.compare` builds these classes, :mod:`~fmdecon.diff.report` renders them
+and :mod:`~fmdecon.diff.plot` draws them.
+
 Definitions used throughout (SI units):
 
 - absolute difference ``|new - old|``;
@@ -206,6 +210,10 @@ class DiffReport:
         Directory mode: files present on one side only (relative paths).
     note : str or None
         How the files of the two directories were matched, if not by the same layout.
+
+    Rendered by :func:`~fmdecon.diff.report.render_text`,
+    :func:`~fmdecon.diff.report.render_markdown` and :func:`~fmdecon.diff.report.to_json`,
+    drawn by :func:`~fmdecon.diff.plot.plot_diff`.
     """
 
     old: str
@@ -236,27 +244,3 @@ class DiffReport:
     def provenance_differs(self) -> bool:
         """Some provenance attribute differs."""
         return any(f.provenance for f in self.files)
-
-    def to_text(self) -> str:
-        """The report as plain text: summary first, then details (display units pm, nm)."""
-        from fmdecon.diff.report import render_text
-
-        return render_text(self)
-
-    def to_markdown(self) -> str:
-        """The report as GitHub-flavoured markdown with tables (same content as the text)."""
-        from fmdecon.diff.report import render_markdown
-
-        return render_markdown(self)
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as a JSON-serialisable dict (SI units; NaN as null)."""
-        from fmdecon.diff.report import to_json
-
-        return to_json(self)
-
-    def plot(self, path: str | Path, max_lines: int = 6) -> Path:
-        """Plot CoD(A) old vs new: see :func:`fmdecon.diff.plot.plot_diff`."""
-        from fmdecon.diff.plot import plot_diff
-
-        return plot_diff(self, path, max_lines=max_lines)

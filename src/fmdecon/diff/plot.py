@@ -16,7 +16,7 @@ import xarray as xr
 
 from fmdecon.diff.compare import DiffError, differences, prepare
 from fmdecon.diff.model import DiffReport, FileDiff
-from fmdecon.diff.report import _coord
+from fmdecon.diff.report import format_coord
 from fmdecon.study.cube import open_dataset, write_atomic
 
 __all__ = ["plot_diff", "plot_format"]
@@ -50,7 +50,7 @@ def _lines(data: xr.Dataset, name: str) -> xr.Dataset:
     stacked = data.stack(line=extra)
     labels = [
         ", ".join(
-            f"{'κ' if d == 'kappa' else d} = {_coord(d, v)}"
+            f"{'κ' if d == 'kappa' else d} = {format_coord(d, v)}"
             for d, v in zip(extra, combo, strict=True)
         )
         for combo in stacked.indexes["line"].to_flat_index()

@@ -18,7 +18,14 @@ import numpy as np
 
 from fmdecon.diff.model import ABSENT, DiffReport, FileDiff, GridDiff, PointDiff, VariableDiff
 
-__all__ = ["DISPLAY_UNITS", "blocks", "render_markdown", "render_text", "to_json"]
+__all__ = [
+    "DISPLAY_UNITS",
+    "blocks",
+    "format_coord",
+    "render_markdown",
+    "render_text",
+    "to_json",
+]
 
 #: Scale and unit of coordinates in text and markdown output.
 DISPLAY_UNITS: dict[str, tuple[float, str]] = {
@@ -72,7 +79,12 @@ def _pair(old: Any, new: Any) -> tuple[str, str]:
     return a, b
 
 
-def _coord(dim: str, value: Any, with_unit: bool = True) -> str:
+def format_coord(dim: str, value: Any, with_unit: bool = True) -> str:
+    """A coordinate value in display units (:data:`DISPLAY_UNITS`), e.g. ``4.25 1/nm``.
+
+    Values of other dimensions, and non-numbers, are shown as they are (floats to 6
+    significant digits). Used by the text and markdown reports and the legends of the plot.
+    """
     if dim in DISPLAY_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
         scale, unit = DISPLAY_UNITS[dim]
         return f"{value * scale:.6g}" + (f" {unit}" if with_unit else "")
@@ -86,21 +98,21 @@ def _coord_header(dim: str) -> str:
 def _values(dim: str, values: Sequence[Any]) -> str:
     """Coordinate values, spelt out if few, else as a count and range."""
     if len(values) <= _SHOWN_VALUES:
-        return ", ".join(_coord(dim, v) for v in values)
+        return ", ".join(format_coord(dim, v) for v in values)
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return _span(dim, [len(values), min(values), max(values)])
-    shown = ", ".join(_coord(dim, v) for v in values[:_SHOWN_VALUES])
+    shown = ", ".join(format_coord(dim, v) for v in values[:_SHOWN_VALUES])
     return f"{shown}, ... ({len(values)} values)"
 
 
 def _span(dim: str, span: Sequence[float]) -> str:
     """``[count, first, last]`` as ``200 values in 0.23 .. 5 nm``."""
     count, first, last = span
-    return f"{int(count)} values in {_coord(dim, first, False)} .. {_coord(dim, last)}"
+    return f"{int(count)} values in {format_coord(dim, first, False)} .. {format_coord(dim, last)}"
 
 
 def _at(point: PointDiff) -> str:
-    where = ", ".join(f"{d} {_coord(d, v)}" for d, v in point.coords.items())
+    where = ", ".join(f"{d} {format_coord(d, v)}" for d, v in point.coords.items())
     return f" at {where}" if where else ""
 
 
@@ -243,7 +255,7 @@ def _points_table(f: FileDiff, v: VariableDiff) -> Table:
     rows = [
         [
             f.law or "-",
-            *(_coord(d, p.coords[d], with_unit=False) for d in v.dims),
+            *(format_coord(d, p.coords[d], with_unit=False) for d in v.dims),
             *_pair(p.old, p.new),
             _num(p.abs_diff, 3),
             _num(p.rel_diff, 3),

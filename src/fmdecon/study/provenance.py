@@ -12,6 +12,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from fmdecon._version import __version__
+
 __all__ = ["git_state", "package_versions", "provenance_attrs", "source_hash"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the whole fmdecon package
@@ -88,8 +90,6 @@ def provenance_attrs(config: Mapping[str, Any] | None, rule: str) -> dict[str, s
         CF global attributes (``Conventions``, ``source``, ``history``, ...) and the
         ``fmdecon_*`` provenance attributes.
     """
-    from fmdecon import __version__
-
     commit, dirty = git_state()
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     return {
