@@ -30,19 +30,26 @@ so a strength rule costs O(K) per trial strength, with exact traces (no probes),
 costs two products of sizes N x K (sparse) and K x K. The strength is chosen per curve from
 the data and its noise ``df_noise`` (given, or estimated from the curve's second differences):
 
-* ``"discrepancy"`` (default): the largest strength whose residual is at most ``N sigma^2``
-  (Morozov's discrepancy principle). Kept: in the noise study it is within 1.5 times the best
-  of every other method's 90 % bound of the force-minimum error in nearly every cell, where
-  GCV and the predicted-risk rule, which minimise the error of the *frequency shift*,
-  under-smooth the force (docs/physics.md section 12.3 has the comparison);
-* ``"gcv"``: generalised cross-validation, ``N r^2 / (N - trace)^2`` minimal;
-* ``"risk"``: minimal predicted risk (Mallows' C_L / UPRE), ``r^2 + 2 sigma^2 trace``.
+* ``"risk"`` (default): minimal predicted risk (Mallows' C_L, UPRE),
+  ``r^2 + 2 sigma^2 trace`` minimal;
+* ``"gcv"``: generalised cross-validation, ``N r^2 / (N - trace)^2`` minimal (needs no
+  sigma; in the comparison it picks nearly the strengths of ``"risk"``);
+* ``"discrepancy"``: the largest strength whose residual is at most ``N sigma^2`` (Morozov).
+
+Kept: ``"risk"``. Over Morse and Lennard-Jones at 20 / 137 / 500 pm and 0.01 / 0.1 / 0.3 Hz
+(200 realisations each) it and GCV gave a 90 % bound of the force-minimum error 1.1-3.2
+times smaller than the discrepancy principle at 137 and 500 pm (which over-smooths: a
+biased, too shallow minimum) and the same within 1.5 times at 20 pm; the Monte Carlo scatter
+of the force at the minimum then equals the exact standard deviation at the chosen strength
+(0.93-1.08), which the discrepancy principle's strength, varying more from curve to curve,
+does not give (up to 4 times). docs/physics.md section 12.3 has the table.
 
 A noise of exactly zero gives the unregularised exact method, :func:`fmdecon.matrix_exact`
 (same ``upsample``). For a fixed strength the estimate is linear in ``df``: its standard
 deviation is exact (:func:`regularized_row_norms`, the entry's noise), and its smoothing bias
 ``-E V diag(lambda rho / (1 + lambda rho)) V^(-1) a_true`` is estimated by plugging in a less
-smoothed estimate (:func:`regularized_fit`: the strength divided by ``BIAS_PILOT``).
+smoothed estimate (the strength divided by ``BIAS_PILOT``, :func:`regularized_fit`); the
+combined uncertainty is ``sqrt(force_std^2 + force_bias^2)``.
 """
 
 from __future__ import annotations
@@ -73,7 +80,7 @@ __all__ = [
 ]
 
 #: The strength rules, by name (module docstring).
-RULES = ("discrepancy", "gcv", "risk")
+RULES = ("risk", "gcv", "discrepancy")
 #: Knot spacing grows by this inverse fraction of the distance from the near end.
 KNOT_GROWTH = 200.0
 #: Most knots: beyond it the spacing at the near end grows (grids of ~10^6 points).
@@ -220,8 +227,13 @@ def regularized_operator(
     step = (stop - start) / (n - 1)
     interior = _knots(start, stop, step)
     knots = np.concatenate([[start] * 3, interior, [stop] * 3])
-    weights = exact_cell_weights(amplitude, step / upsample, k, f0)
-    forward = _forward(knots, n, start, step, weights, upsample)
+    # the cells' midpoint rule errs by O(cell^2) (an even series): Richardson's combination
+    # of p and 2p cells per step leaves O(cell^4)
+    coarse, fine = (
+        _forward(knots, n, start, step, exact_cell_weights(amplitude, step / q, k, f0), q)
+        for q in (upsample, 2 * upsample)
+    )
+    forward = ((4.0 * fine - coarse) / 3.0).tocsc()
     gram = (forward.T @ forward).toarray()
     penalty = _penalty(knots)
     penalty *= np.trace(gram) / np.trace(penalty)
@@ -349,10 +361,10 @@ def _solve(
     keep = 1.0 / (1.0 + lam[:, None] * op.rho)
     force = np.asarray(op.values @ (op.basis @ (y * keep).T)).T
     std = np.sqrt((op.force_basis**2) @ (keep**2).T).T * sigma[:, None]
-    if bias:
+    if bias:  # plug-in estimate of the smoothing bias from a less smoothed pilot
         pilot = 1.0 / (1.0 + (lam / BIAS_PILOT)[:, None] * op.rho)
-        smoothing = lam[:, None] * op.rho * keep  # 1 - keep
-        bias_values = -np.asarray(op.values @ (op.basis @ (smoothing * y * pilot).T)).T
+        smoothing = (lam[:, None] * op.rho) * keep * pilot  # (1 - keep) * pilot
+        bias_values = np.abs(np.asarray(op.values @ (op.basis @ (smoothing * y).T)).T)
     else:
         bias_values = np.zeros_like(force)
     # no noise (or a strength of zero): the unregularised exact method
@@ -365,7 +377,7 @@ def _solve(
     return MethodFit(
         force.reshape(shape),
         std.reshape(shape),
-        np.abs(bias_values).reshape(shape),
+        bias_values.reshape(shape),
         {"strength": lam.reshape(shape[:-1]), "df_noise": sigma.reshape(shape[:-1])},
     )
 
@@ -378,7 +390,7 @@ def regularized_fit(
     f0: float,
     *,
     df_noise: float | ArrayLike | None = None,
-    rule: str = "discrepancy",
+    rule: str = "risk",
     strength: float | None = None,
     upsample: int = 4,
 ) -> MethodFit:
@@ -390,9 +402,9 @@ def regularized_fit(
     -------
     MethodFit
         ``force`` [N], ``force_std`` [N] (exact for the chosen strength and noise),
-        ``force_bias`` [N] (the estimated smoothing bias, in absolute value), each with the
-        shape of ``df``, and ``info`` with the ``strength`` and the ``df_noise`` [Hz] used per
-        curve.
+        ``force_bias`` [N] (magnitude of the estimated smoothing bias; the combined
+        uncertainty is ``hypot(force_std, force_bias)``), each with the shape of ``df``, and
+        ``info`` with the ``strength`` and the ``df_noise`` [Hz] used per curve.
     """
     z, values = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
@@ -409,7 +421,7 @@ def regularized(
     f0: float,
     *,
     df_noise: float | ArrayLike | None = None,
-    rule: str = "discrepancy",
+    rule: str = "risk",
     strength: float | None = None,
     upsample: int = 4,
 ) -> NDArray[np.float64]:
@@ -437,7 +449,7 @@ def regularized(
         rms of the white frequency-shift noise [Hz], one value or one per curve; default:
         estimated from each curve (:func:`white_noise_rms`). Zero gives
         :func:`fmdecon.matrix_exact`.
-    rule : {"discrepancy", "gcv", "risk"}, optional
+    rule : {"risk", "gcv", "discrepancy"}, optional
         How the strength is chosen (module docstring); ignored when ``strength`` is given.
     strength : float, optional
         A fixed, dimensionless strength ``lambda >= 0`` instead of a rule (the estimate is then
@@ -483,9 +495,7 @@ def regularized_row_norms(
             "strength=... (the strength fmdecon.regularized_fit reports), or take force_std "
             "from fmdecon.regularized_fit"
         )
-    _, strength, upsample = _options(
-        "discrepancy", options["strength"], options.get("upsample", 4)
-    )
+    _, strength, upsample = _options("risk", options["strength"], options.get("upsample", 4))
     uniform_step(z, "regularized")
     if strength == 0:
         from fmdecon.methods.matrix_exact import exact_row_norms

@@ -270,7 +270,9 @@ def deconvolve_perturbed(
         swept perturbations, amplitude, statistic) with :data:`~fmdecon.study.perturb.STATISTICS`
         over the realisations; ``force_std_exact`` (deconvolution, swept perturbations,
         amplitude): the exact standard deviation of the force at the model's force minimum
-        (:func:`fmdecon.force_noise`); with ``keep_realizations`` also ``<metric>_realizations``
+        (:func:`fmdecon.force_noise`; for a method with a ``fit`` capability, whose strength
+        is chosen per curve, the median over the realisations of the standard deviation at
+        each chosen strength); with ``keep_realizations`` also ``<metric>_realizations``
         over a ``realization`` dimension. Plus ``force_min_model`` and ``z_min_model``.
     """
     from fmdecon.noise import force_noise
@@ -311,14 +313,20 @@ def deconvolve_perturbed(
                 )
             errors = tuple(combo[key] for key in ERROR_KEYS)
             for m, name in enumerate(methods):
+                entry = METHODS[name]
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UserWarning)
-                    forces = METHODS[name].batch(z_rep, curves, amplitude_rep, k_rep, f0)
-                    key = (name, a, *errors)
-                    if level > 0 and key not in unit_std:  # linear in the noise: once per 1 Hz
-                        sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, 1.0)
-                        unit_std[key] = float(sigma[i_min])
-                exact_std[m, c, a] = level * unit_std[key] if level > 0 else 0.0
+                    if entry.fit is not None:  # strength from each curve: its own std
+                        fit = entry.fit(z_rep, curves, amplitude_rep, k_rep, f0)
+                        forces = fit.force
+                        exact_std[m, c, a] = float(np.median(fit.force_std[:, i_min]))
+                    else:
+                        forces = entry.batch(z_rep, curves, amplitude_rep, k_rep, f0)
+                        key = (name, a, *errors)
+                        if level > 0 and key not in unit_std:  # linear: once per 1 Hz
+                            sigma = force_noise(name, z_rep, amplitude_rep, k_rep, f0, 1.0)
+                            unit_std[key] = float(sigma[i_min])
+                        exact_std[m, c, a] = level * unit_std[key] if level > 0 else 0.0
                 values = batch_metrics(z, z_rep, force_model, forces, i_min)
                 for i, metric in enumerate(PERTURBED_METRICS):
                     stats[i, m, c, a] = statistics(values[metric])  # noise-free: one value

@@ -101,7 +101,8 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "force_std_exact": {
         "units": "N",
         "long_name": "exact standard deviation of F_dec at the model's force minimum "
-        "(fmdecon.force_noise)",
+        "(fmdecon.force_noise; for a strength chosen per curve, the median over the "
+        "realisations of the standard deviation at each chosen strength)",
     },
 }
 
