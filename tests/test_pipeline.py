@@ -18,9 +18,9 @@ import xarray as xr
 import yaml
 
 import fmdecon
+from fmdecon.plot import available
 from fmdecon.study.config import load_config
 from fmdecon.study.provenance import source_hash
-from fmdecon.welker2012.figures import available
 
 pytestmark = pytest.mark.pipeline
 
