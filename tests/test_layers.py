@@ -77,7 +77,6 @@ def test_registry_entries_carry_their_metadata():
         assert method.label
         assert method.short_label
         assert isinstance(method.uniform_grid, bool)
-        assert {"color"} <= set(method.style)
     assert [m for m, e in fmdecon.METHODS.items() if e.published] == ["sader_jarvis", "matrix"]
     assert fmdecon.METHODS["matrix"].uniform_grid
     assert not fmdecon.METHODS["sader_jarvis"].uniform_grid
