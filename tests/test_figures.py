@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import math
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +17,16 @@ from scipy.special import ive
 import fmdecon
 from fmdecon import study as st
 from fmdecon.methods import METHODS
+from fmdecon.plot import (
+    FIGURES,
+    METHOD_STYLES,
+    NOISE_FREE,
+    available,
+    draw,
+    method_style,
+    render,
+    render_all,
+)
 from fmdecon.study.config import load_config, validate_config
 from fmdecon.study.cube import select_point
 from fmdecon.welker2012.comparison import (
@@ -28,9 +40,11 @@ from fmdecon.welker2012.comparison import (
     worst_cases,
 )
 from fmdecon.welker2012.facts import CLAIMS, published
-from fmdecon.welker2012.figures import FIGURES, available, draw, render, render_all
 
 CONFIG = Path(__file__).resolve().parents[1] / "config" / "quick.yaml"
+
+#: The figures of noise-free studies (the paper's and those beyond it), in registry order.
+NOISE_FREE_FIGURES = [stem for stem, entry in FIGURES.items() if NOISE_FREE in entry.studies]
 
 #: The first column of the table of docs/physics.md section 5 (every one must be a row).
 PHYSICS_TABLE = [
@@ -105,7 +119,7 @@ def number(text: str, unit: str) -> float:
 
 
 def test_registry_has_the_paper_figures():
-    assert list(FIGURES) == [
+    assert NOISE_FREE_FIGURES == [
         "fig2_morse_cod",
         "fig3_morse_curves",
         "fig4_morse_force_minimum",
@@ -119,6 +133,56 @@ def test_registry_has_the_paper_figures():
         "fig15_cod_wellposedness",
     ]
     assert all(spec.title for spec in FIGURES.values())
+
+
+def test_each_caption_sits_beside_its_entry():
+    """A figure's report caption is ``captions/<stem>.rst`` beside the catalog that registers
+    it and the module of its body (the contributor's package)."""
+    for stem, entry in FIGURES.items():
+        assert entry.stem == stem
+        assert entry.caption.is_file(), stem
+        assert entry.caption.name == f"{stem}.rst"
+        body_module = importlib.import_module(entry.body.split(":")[0])
+        assert entry.caption.parent == Path(body_module.__file__).resolve().parent / "captions"
+        assert callable(entry.load_body()), stem
+        text = entry.caption.read_text(encoding="utf-8")
+        assert "snakemake.params.caption" in text, stem  # a template of the study that ran
+
+
+def test_registry_loads_no_matplotlib():
+    """The workflow reads the registry while building its job graph: no matplotlib there."""
+    code = (
+        "import sys; from fmdecon.plot import FIGURES, available; "
+        "from fmdecon.study.config import load_config; "
+        f"print(len(available(load_config({str(CONFIG)!r}))) > 0, 'matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_every_method_has_its_own_line_style():
+    names = list(METHODS)
+    for name in names:
+        assert {"color"} <= set(method_style(name))
+        assert method_style(name)["label"] == METHODS[name].label
+    styles = {tuple(sorted(method_style(m).items())) for m in names}
+    assert len(styles) == len(names)
+    assert set(METHOD_STYLES) == set(names)
+
+
+def test_a_method_without_a_style_gets_a_free_colour(monkeypatch):
+    """A method registered later without an entry in METHOD_STYLES: the next colours of the
+    cycle that no entry uses, distinct and the same in every call."""
+    from fmdecon.plot import _lines
+
+    later = dict(METHODS) | {"fifth": METHODS["matrix"], "sixth": METHODS["matrix"]}
+    monkeypatch.setattr(_lines, "METHODS", later)
+    used = {style["color"] for style in METHOD_STYLES.values()}
+    fifth, sixth = method_style("fifth"), method_style("sixth")
+    assert fifth["color"] == "C4"  # the first colour of the cycle no entry uses
+    assert fifth["color"] not in used
+    assert sixth["color"] not in used | {fifth["color"]}
+    assert method_style("fifth") == fifth
 
 
 def test_wellposedness_figure_shades_the_forbidden_band(quick):
@@ -143,7 +207,7 @@ def test_wellposedness_figure_shades_the_forbidden_band(quick):
 def test_every_figure_renders(quick, tmp_path):
     cubes, curves, config = quick
     stems = available(config)
-    assert stems == list(FIGURES)  # the quick study has everything, in registry order
+    assert stems == NOISE_FREE_FIGURES  # the quick study has everything, in registry order
     pyplot = sys.modules.get("matplotlib.pyplot")
     before = pyplot.get_fignums() if pyplot else []
     written = render_all(stems, cubes, curves, config["figures"], tmp_path)
@@ -203,7 +267,7 @@ def test_available_follows_the_config(changes, missing):
     methods = changes.get("methods", ALL_METHODS)  # quick.yaml has every method
     if sum(m == "matrix" or m.startswith("matrix_") for m in methods) < 2:
         missing = missing | {"fig11_matrix_family_cod_vs_a_over_d"}
-    assert set(FIGURES) - set(stems) == missing
+    assert set(NOISE_FREE_FIGURES) - set(stems) == missing
     assert stems == [s for s in FIGURES if s in stems]
 
 

@@ -288,8 +288,8 @@ def test_batched_single_row_equals_1d(paper, morse):
 def test_registry_entries():
     names = list(fmdecon.METHODS)
     assert names[:2] == ["sader_jarvis", "matrix"]
-    assert names[2:] == ["matrix_resampled", "matrix_exact"]
-    for name in names[2:]:
+    assert names[2:] == ["matrix_resampled", "matrix_exact", "regularized"]
+    for name in ("matrix_resampled", "matrix_exact"):
         entry = fmdecon.METHODS[name]
         assert not entry.uniform_grid
         assert not entry.published
@@ -305,7 +305,9 @@ def test_registry_entries():
         "matrix": "matrix",
         "matrix_resampled": "matrix",
         "matrix_exact": "matrix",
+        "regularized": "matrix",
     }
+    # every method's own line style: tests/test_figures.py (the plot layer's METHOD_STYLES)
 
 
 def test_deconvolve_matrix_exact(paper, morse):

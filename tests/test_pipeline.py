@@ -18,9 +18,9 @@ import xarray as xr
 import yaml
 
 import fmdecon
+from fmdecon.plot import available
 from fmdecon.study.config import load_config
 from fmdecon.study.provenance import source_hash
-from fmdecon.welker2012.figures import available
 
 pytestmark = pytest.mark.pipeline
 
@@ -95,7 +95,7 @@ def test_cube_dimensions_units_and_provenance(quick_run, quick_config):
     results = quick_run / "results" / "quick"
     morse = xr.open_dataset(results / "metrics" / "morse.nc")
     assert morse["cod"].dims == ("deconvolution", "kappa", "amplitude")
-    assert list(morse["deconvolution"].values) == list(fmdecon.METHODS)
+    assert list(morse["deconvolution"].values) == quick_config["methods"]
     assert morse.sizes == {"deconvolution": 4, "kappa": 2, "amplitude": 40}
     np.testing.assert_allclose(morse["kappa"], [4.25e9, 8.0e9])
     np.testing.assert_allclose(morse["amplitude"], np.geomspace(10e-12, 1e-9, 40))

@@ -14,9 +14,10 @@ import pytest
 import xarray as xr
 from matplotlib.figure import Figure
 
+from fmdecon import plot
 from fmdecon import study as st
 from fmdecon.methods import METHODS
-from fmdecon.robustness import figures as rf
+from fmdecon.robustness.catalog import ENTRIES
 from fmdecon.robustness.summary import (
     calibration_slopes,
     change_sentence,
@@ -29,6 +30,8 @@ from fmdecon.study.config import load_config, validate_config
 from fmdecon.study.perturb import STATISTICS, Perturbations
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
+#: The figures the robustness package contributes to the registry (Figs 12-14).
+ROBUSTNESS_FIGURES = [entry.stem for entry in ENTRIES]
 KAPPA = 4.25e9
 EPS = [-0.02, 0.0, 0.02]
 
@@ -102,7 +105,7 @@ def calibration_study() -> tuple[dict, dict[str, xr.Dataset]]:
         ({"noise_rms": 0.1}, ["fig12_noise_force_std", "fig13_noise_force_minimum"]),
         ({"noise_rms": 0.0, "k_error": [-0.01, 0.01]}, ["fig14_calibration"]),
         ({"amplitude_error": [0.0, 0.02]}, ["fig14_calibration"]),
-        ({"noise_rms": [0.0, 0.1], "z_scale_error": [0.0, 0.02]}, list(rf.FIGURES)),
+        ({"noise_rms": [0.0, 0.1], "z_scale_error": [0.0, 0.02]}, ROBUSTNESS_FIGURES),
     ],
 )
 def test_available(perturbations: dict | None, expected: list[str]) -> None:
@@ -110,18 +113,25 @@ def test_available(perturbations: dict | None, expected: list[str]) -> None:
     config.pop("perturbations")
     if perturbations is not None:
         config["perturbations"] = perturbations
-    assert rf.available(config) == expected
-    assert rf.available(validate_config(config)) == expected
+    assert _robustness(plot.available(config)) == expected
+    assert _robustness(plot.available(validate_config(config))) == expected
+    if perturbations:  # a perturbed study makes only its own figures
+        assert plot.available(config) == expected
+        assert plot.available(validate_config(config)) == expected
+
+
+def _robustness(stems: list[str]) -> list[str]:
+    return [stem for stem in stems if stem in ROBUSTNESS_FIGURES]
 
 
 def test_available_shipped_configs() -> None:
-    assert rf.available(load_config(CONFIG / "noise.yaml")) == [
+    assert plot.available(load_config(CONFIG / "noise.yaml")) == [
         "fig12_noise_force_std",
         "fig13_noise_force_minimum",
     ]
-    assert rf.available(load_config(CONFIG / "calibration.yaml")) == ["fig14_calibration"]
-    assert rf.available(load_config(CONFIG / "quick.yaml")) == []
-    assert rf.available({"perturbations": {"noise_rms": [0.1]}, "laws": {}}) == []
+    assert plot.available(load_config(CONFIG / "calibration.yaml")) == ["fig14_calibration"]
+    assert _robustness(plot.available(load_config(CONFIG / "quick.yaml"))) == []
+    assert plot.available({"perturbations": {"noise_rms": [0.1]}, "laws": {}}) == []
 
 
 def test_monte_carlo_level() -> None:
@@ -140,8 +150,8 @@ def _no_partial(folder: Path) -> None:
 
 def test_render_all_noise(noise_study, tmp_path: Path) -> None:
     config, cubes = noise_study
-    stems = rf.available(config)
-    written = rf.render_all(stems, cubes, config["figures"], tmp_path / "figures")
+    stems = plot.available(config)
+    written = plot.render_all(stems, cubes, {}, config["figures"], tmp_path / "figures")
     assert written == [tmp_path / "figures" / f"{s}.{e}" for s in stems for e in ("png", "pdf")]
     for path in written:
         head = path.read_bytes()[:8]
@@ -151,7 +161,7 @@ def test_render_all_noise(noise_study, tmp_path: Path) -> None:
 
 def test_render_calibration(calibration_study, tmp_path: Path) -> None:
     config, cubes = calibration_study
-    written = rf.render_all(["fig14_calibration"], cubes, config["figures"], tmp_path)
+    written = plot.render_all(["fig14_calibration"], cubes, {}, config["figures"], tmp_path)
     assert [p.name for p in written] == ["fig14_calibration.png", "fig14_calibration.pdf"]
     assert all(p.stat().st_size > 1000 for p in written)
     _no_partial(tmp_path)
@@ -159,7 +169,7 @@ def test_render_calibration(calibration_study, tmp_path: Path) -> None:
 
 def test_fig13_one_column_per_marked_amplitude(noise_study) -> None:
     config, cubes = noise_study
-    figure = rf.draw("fig13_noise_force_minimum", cubes, config["figures"])
+    figure = plot.draw("fig13_noise_force_minimum", cubes, {}, config["figures"])
     assert isinstance(figure, Figure)
     visible = [ax for ax in figure.axes if ax.get_visible()]
     assert len(visible) == 2 + 1  # Morse: 2 marked amplitudes; Lennard-Jones: 1
@@ -168,7 +178,7 @@ def test_fig13_one_column_per_marked_amplitude(noise_study) -> None:
 
 def test_fig12_exact_lines_are_force_std_per_hz(noise_study) -> None:
     config, cubes = noise_study
-    figure = rf.draw("fig12_noise_force_std", cubes, config["figures"])
+    figure = plot.draw("fig12_noise_force_std", cubes, {}, config["figures"])
     ax = figure.axes[0]
     cube = cubes["morse"].sel(kappa=KAPPA)
     expected = cube["force_std_exact"].sel(deconvolution="sader_jarvis", noise_rms=0.1) / 0.1
@@ -193,9 +203,10 @@ def test_failed_render_leaves_nothing(noise_study, tmp_path: Path, monkeypatch) 
 
     monkeypatch.setattr(Figure, "savefig", broken)
     with pytest.raises(RuntimeError):
-        rf.render(
+        plot.render(
             "fig12_noise_force_std",
             cubes,
+            {},
             config["figures"],
             tmp_path / "a.png",
             tmp_path / "a.pdf",
@@ -206,22 +217,23 @@ def test_failed_render_leaves_nothing(noise_study, tmp_path: Path, monkeypatch) 
 def test_draw_errors(noise_study) -> None:
     config, cubes = noise_study
     with pytest.raises(ValueError, match="unknown figure"):
-        rf.draw("fig99", cubes, config["figures"])
+        plot.draw("fig99", cubes, {}, config["figures"])
     with pytest.raises(ValueError, match="swept calibration error"):
-        rf.draw("fig14_calibration", cubes, config["figures"])
+        plot.draw("fig14_calibration", cubes, {}, config["figures"])
     plain = {"morse": cubes["morse"].sel(statistic="mean", drop=True)}
     with pytest.raises(ValueError, match="not a perturbed cube"):
-        rf.draw("fig12_noise_force_std", plain, {})
+        plot.draw("fig12_noise_force_std", plain, {}, {})
 
 
 def test_package_not_imported_by_fmdecon() -> None:
     code = (
         "import sys, fmdecon; "
         "print(any(m.startswith('fmdecon.robustness') for m in sys.modules), "
-        "'matplotlib' in sys.modules, 'xarray' in sys.modules)"
+        "'matplotlib' in sys.modules, 'xarray' in sys.modules, "
+        "any(m.startswith('fmdecon.plot') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False", "False"]
+    assert out.stdout.split() == ["False", "False", "False", "False"]
 
 
 # ---------------------------------------------------------------------------------------------

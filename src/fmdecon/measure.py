@@ -832,6 +832,8 @@ def render_plot(measurement: Measurement, fmt: str = "png") -> bytes:
     """The figure of :func:`plot_measurement` as bytes."""
     from matplotlib.figure import Figure
 
+    from fmdecon.plot import method_style
+
     m = measurement
     z_nm = m.z * 1e9
     figure = Figure(figsize=(7.5, 9.0), layout="constrained")
@@ -860,7 +862,7 @@ def render_plot(measurement: Measurement, fmt: str = "png") -> bytes:
 
     marker_done = False
     for name, result in m.results.items():
-        style = dict(METHODS[name].style)
+        style = method_style(name)
         color = style.get("color")
         force = result.force * 1e12
         std = result.force_std * 1e12
@@ -894,7 +896,7 @@ def render_plot(measurement: Measurement, fmt: str = "png") -> bytes:
     low, high = amplitude_pm, amplitude_pm
     for row, name in enumerate(names):
         test = m.results[name].wellposedness
-        color = METHODS[name].style.get("color")
+        color = method_style(name).get("color")
         if test is None:
             continue
         for lo, hi in test.forbidden_amplitudes:

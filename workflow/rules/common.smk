@@ -4,13 +4,13 @@ import json
 import sys
 from pathlib import Path
 
+from fmdecon.plot import FIGURES as FIGURE_ENTRIES
+from fmdecon.plot import available as available_figures
 from fmdecon.study.config import ConfigError, validate_config
 from fmdecon.study.perturb import Perturbations
 from fmdecon.study.provenance import source_hash
 from fmdecon.study.summary import study_summary
 from fmdecon.study.sweep import Study
-from fmdecon.welker2012.catalog import FIGURES as FIGURE_SPECS
-from fmdecon.welker2012.catalog import available as available_figures
 
 try:
     _validated = validate_config(config, source="config")
@@ -23,15 +23,8 @@ STUDY = Study(config)
 PERTURBATIONS = Perturbations.from_config(config)
 RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
+# the figures this study makes (the registry reads no matplotlib: cheap while building the DAG)
 FIGURES = available_figures(config)
-FIGURE_TITLES = {stem: FIGURE_SPECS[stem].title for stem in FIGURES}
-if PERTURBATIONS is not None:  # noise and calibration studies: their own figures and table
-    from fmdecon.robustness.figures import FIGURES as ROBUSTNESS_SPECS
-    from fmdecon.robustness.figures import available as available_robustness
-
-    ROBUSTNESS = available_robustness(config)
-    FIGURES += ROBUSTNESS
-    FIGURE_TITLES |= {stem: ROBUSTNESS_SPECS[stem].title for stem in ROBUSTNESS}
 #: the generated table: the paper's claims, or for perturbed studies the noise summary
 TABLE_FILE = f"{RESULTS}/{'noise_summary' if PERTURBATIONS else 'paper_comparison'}.md"
 # Snakemake reruns a job when its params change; the source hash of the library makes every
@@ -40,7 +33,8 @@ LIBRARY = source_hash()
 CONDA_ENV = "../../envs/fmdecon.yaml"
 # what the figures and the comparison table show of each law (point, marked amplitudes)
 VIEWS = json.dumps(config["figures"], sort_keys=True)
-# what report captions say of the study (Jinja2 templates in workflow/report/)
+# what report captions say of the study (Jinja2 templates: the figures' beside their registry
+# entries, the tables' in workflow/report/)
 CAPTION = study_summary(config)
 # ... and, for the comparison table's header, the study's name
 TABLE = json.dumps(
@@ -127,13 +121,14 @@ def figure_parts():
 
 
 def figure_outputs(stems):
-    """The figures ``stems`` as PNG (in the report, with their own captions) and PDF."""
+    """The figures ``stems`` as PNG (in the report, with the caption and title of their
+    registry entry) and PDF."""
     outputs = []
     for stem in stems:
+        entry = FIGURE_ENTRIES[stem]
         png = f"{RESULTS}/figures/{stem}.png"
-        caption = f"../report/{stem}.rst"
-        labels = {"figure": stem.split("_")[0], "shows": FIGURE_TITLES[stem]}
-        outputs.append(report(png, caption=caption, category="Figures", labels=labels))
+        labels = {"figure": stem.split("_")[0], "shows": entry.title}
+        outputs.append(report(png, caption=str(entry.caption), category="Figures", labels=labels))
         outputs.append(f"{RESULTS}/figures/{stem}.pdf")
     return outputs
 

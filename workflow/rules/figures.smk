@@ -1,6 +1,7 @@
-# The figures of the study (Welker et al. 2012, Figs 2-9; the methods beyond the paper, 10-11;
-# noise and calibration, 12-14),
-# PNG for the report and PDF for print. Rendering is most of a small study's cost after the
+# The figures of the study, as the figure registry fmdecon.plot.FIGURES lists them (the paper's
+# Figs 2-9, fmdecon.welker2012; beyond the paper, 10, 11 and 15, fmdecon.beyond; noise and
+# calibration, 12-14, fmdecon.robustness), PNG for the report (each with the caption beside
+# its registry entry) and PDF for print. Rendering is most of a small study's cost after the
 # numbers: the figures are shared among FIGURE_JOBS jobs (one interpreter start-up and one
 # matplotlib import each), which run side by side on a 2-core machine.
 
@@ -30,6 +31,5 @@ for part, stems in enumerate(figure_parts()):
             stems=stems,
             outdir=output_folder,
             caption=CAPTION,
-            perturbed=PERTURBATIONS is not None,
         script:
             "../scripts/figures.py"

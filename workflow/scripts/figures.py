@@ -1,7 +1,8 @@
-"""Rule figures: render every figure of the study from the cubes (PNG and PDF), in one job."""
+"""Rule figures: render the figures of one job from the cubes (PNG and PDF)."""
 
 from pathlib import Path
 
+from fmdecon.plot import render_all
 from fmdecon.study.cube import open_dataset
 from fmdecon.study.pipeline import job, json_param
 
@@ -9,13 +10,4 @@ with job(snakemake, setup="views"):
     cubes = {Path(p).stem: open_dataset(p) for p in snakemake.input.cubes}
     curves = {Path(p).stem: open_dataset(p) for p in snakemake.input.curves}
     views = json_param(snakemake, "views")
-    outdir = Path(snakemake.params.outdir)
-    stems = list(snakemake.params.stems)
-    if snakemake.params.perturbed:  # noise and calibration studies (Figs 12-14)
-        from fmdecon.robustness.figures import render_all
-
-        render_all(stems, cubes, views, outdir)
-    else:  # Welker et al. (2012) Figs 2-9 and the methods beyond the paper (Figs 10-11)
-        from fmdecon.welker2012.figures import render_all
-
-        render_all(stems, cubes, curves, views, outdir)
+    render_all(list(snakemake.params.stems), cubes, curves, views, snakemake.params.outdir)

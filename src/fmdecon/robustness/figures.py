@@ -1,9 +1,12 @@
-"""Figures 12-14: how noise and calibration errors change the recovered force minimum.
+"""Figures 12-14: how noise and calibration errors change the recovered force minimum; the bodies
+of the entries of :mod:`fmdecon.robustness.catalog`.
 
 Drawn from the perturbed metric cubes (:func:`fmdecon.study.compute.deconvolve_perturbed`,
 merged by :func:`fmdecon.study.merge`) keyed by force-law name, and ``views``, the ``figures``
 section of the study configuration (per law ``at``: the swept law/sensor/grid parameter values
-shown; ``marked_amplitudes``: the amplitudes of Fig. 13, nearest cube amplitudes used):
+shown; ``marked_amplitudes``: the amplitudes of Fig. 13, nearest cube amplitudes used). Every
+body is ``body(cubes, curves, views, law) -> matplotlib.figure.Figure`` (the curves and
+``law`` are not used):
 
 - ``fig12_noise_force_std``: standard deviation of the force at the force minimum per 1 Hz of
   frequency-shift noise versus amplitude, exact (:func:`fmdecon.force_noise`, stored as
@@ -14,16 +17,13 @@ shown; ``marked_amplitudes``: the amplitudes of Fig. 13, nearest cube amplitudes
 - ``fig14_calibration``: ΔF_min/|F_min| versus each calibration error at one amplitude, and its
   slope (sensitivity) versus amplitude, with the exact ε_k relation as reference.
 
-Same house style as :mod:`fmdecon.welker2012.figures`: :data:`RC` under ``rc_context``,
-object-oriented matplotlib on the Agg canvas (no pyplot state), registry styles and labels,
-PNG (200 dpi) and PDF written atomically. Data are SI inside; axes show pm, pN and %.
+House style, line styles and labels, drawing and writing: :mod:`fmdecon.plot`. Data are SI
+inside; axes show pm, pN and %.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib as mpl
@@ -34,6 +34,16 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from fmdecon.forces import ordered_laws
+from fmdecon.plot import (
+    DOUBLE_COLUMN,
+    PM,
+    PN,
+    format_amplitude,
+    law_title,
+    method_style,
+    new_figure,
+    panel_letter,
+)
 from fmdecon.robustness.summary import (
     calibration_slopes,
     methods,
@@ -44,22 +54,15 @@ from fmdecon.robustness.summary import (
     reference_amplitudes,
     swept_errors,
 )
-from fmdecon.study.config import as_list
 from fmdecon.study.perturb import ERROR_KEYS
-from fmdecon.welker2012.figures import (
-    DOUBLE_COLUMN,
-    PM,
-    PN,
-    RC,
-    _format_amplitude,
-    _law_label,
-    _new_figure,
-    _panel_letter,
-    _style,
-    save,
-)
 
-__all__ = ["FIGURES", "RC", "RobustnessFigure", "available", "draw", "render", "render_all"]
+__all__ = [
+    "ERROR_SYMBOL",
+    "MONTE_CARLO",
+    "calibration_figure",
+    "force_std_figure",
+    "noise_force_minimum_figure",
+]
 
 Cubes = Mapping[str, xr.Dataset]
 Views = Mapping[str, Any]
@@ -95,13 +98,13 @@ def _noise_tick(value: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# the bodies: body(cubes, views) -> Figure
+# the bodies: body(cubes, curves, views, law) -> Figure
 
 
-def _force_std_figure(cubes: Cubes, views: Views) -> Figure:
+def force_std_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """Force standard deviation at the force minimum per Hz of noise versus A (Fig. 12)."""
     data = _points(cubes, views)
-    figure = _new_figure(DOUBLE_COLUMN, 3.0)
+    figure = new_figure(DOUBLE_COLUMN, 3.0)
     axes = np.atleast_1d(figure.subplots(1, len(data), squeeze=False)[0])
     level = None
     for column, (law, cube) in enumerate(data.items()):
@@ -112,8 +115,8 @@ def _force_std_figure(cubes: Cubes, views: Views) -> Figure:
         at = cube.sel(noise_rms=level) if "noise_rms" in cube.dims else cube
         amplitudes = cube["amplitude"].to_numpy() * PM
         ax = axes[column]
-        for i, method in enumerate(methods(cube)):
-            style = _style(method, i)
+        for method in methods(cube):
+            style = method_style(method)
             exact = at["force_std_exact"].sel(deconvolution=method).to_numpy() / level
             spread = at[MONTE_CARLO].sel(deconvolution=method, statistic="std").to_numpy()
             ax.plot(amplitudes, exact * PN, **style)
@@ -132,9 +135,9 @@ def _force_std_figure(cubes: Cubes, views: Views) -> Figure:
         ax.set_xlim(amplitudes.min(), amplitudes.max())
         ax.set_xlabel("amplitude A (pm)")
         ax.set_ylabel(r"std $F(z_{\min})$ per $\sigma_{\Delta f}$ (pN/Hz)")
-        ax.set_title(_law_label(cube, law))
+        ax.set_title(law_title(cube, law))
         ax.grid(True, which="major", color="0.9", lw=0.4)
-        _panel_letter(ax, column)
+        panel_letter(ax, column)
     realizations = next(iter(data.values())).attrs.get("realizations", "?")
     extra = [
         Line2D([], [], color="0.3", label="exact (linear propagation)"),
@@ -158,12 +161,12 @@ def _force_std_figure(cubes: Cubes, views: Views) -> Figure:
 MONTE_CARLO = "force_error_at_minimum"
 
 
-def _force_minimum_figure(cubes: Cubes, views: Views) -> Figure:
+def noise_force_minimum_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """Median ΔF_min and 5-95 % band versus noise level at the marked amplitudes (Fig. 13)."""
     data = _points(cubes, views)
     references = {law: reference_amplitudes(cube, views, law) for law, cube in data.items()}
     columns = max(a.size for a in references.values())
-    figure = _new_figure(DOUBLE_COLUMN, 1.05 + 1.95 * len(data))
+    figure = new_figure(DOUBLE_COLUMN, 1.05 + 1.95 * len(data))
     axes = np.asarray(figure.subplots(len(data), columns, squeeze=False))
     index = 0
     for row, (law, cube) in enumerate(data.items()):
@@ -185,7 +188,7 @@ def _force_minimum_figure(cubes: Cubes, views: Views) -> Figure:
             at = cube.sel(amplitude=amplitude)
             names = methods(cube)
             for i, method in enumerate(names):
-                style = _style(method, i)
+                style = method_style(method)
                 delta = at["delta_f_min"].sel(deconvolution=method)
                 if "noise_rms" not in delta.dims:
                     delta = delta.expand_dims(noise_rms=levels)
@@ -216,13 +219,13 @@ def _force_minimum_figure(cubes: Cubes, views: Views) -> Figure:
             ax.set_xticks(np.sort(x), [_noise_tick(v) for v in np.sort(levels)])
             ax.minorticks_off()
             ax.tick_params(axis="x", labelrotation=0, labelsize=7)
-            ax.set_title(f"A = {_format_amplitude(amplitude)}", loc="right")
-            _panel_letter(ax, index)
+            ax.set_title(f"A = {format_amplitude(amplitude)}", loc="right")
+            panel_letter(ax, index)
             index += 1
             if row == len(data) - 1:
                 ax.set_xlabel(r"noise $\sigma_{\Delta f}$ (Hz)")
             if column == 0:
-                ax.set_ylabel(f"{_law_label(cube, law)}\n" + r"$\Delta F_{\min}$ (pN)")
+                ax.set_ylabel(f"{law_title(cube, law)}\n" + r"$\Delta F_{\min}$ (pN)")
     extra = [
         mpl.patches.Patch(color="0.5", alpha=0.3, label="5\u201395 % of realisations"),
         Line2D([], [], color="0.3", marker="o", ms=2.5, label="median"),
@@ -232,14 +235,14 @@ def _force_minimum_figure(cubes: Cubes, views: Views) -> Figure:
     return figure
 
 
-def _calibration_figure(cubes: Cubes, views: Views) -> Figure:
+def calibration_figure(cubes: Cubes, curves: Cubes, views: Views, law: None) -> Figure:
     """ΔF_min/|F_min| versus each calibration error at one amplitude, and its slope versus
     amplitude, one pair of rows per law (Fig. 14)."""
     data = _points(cubes, views)
     errors = [e for e in ERROR_KEYS if any(e in swept_errors(c) for c in data.values())]
     if not errors:
         raise ValueError("fig14 needs a swept calibration error")
-    figure = _new_figure(DOUBLE_COLUMN, 0.8 + 3.2 * len(data))
+    figure = new_figure(DOUBLE_COLUMN, 0.8 + 3.2 * len(data))
     axes = np.asarray(figure.subplots(2 * len(data), len(errors), squeeze=False))
     for block, (law, cube) in enumerate(data.items()):
         amplitude = float(reference_amplitudes(cube, views, law)[0])
@@ -256,8 +259,8 @@ def _calibration_figure(cubes: Cubes, views: Views) -> Figure:
             eps = at[error].to_numpy()
             slopes = calibration_slopes(cube, error)
             amplitudes = cube["amplitude"].to_numpy() * PM
-            for i, method in enumerate(names):
-                style = _style(method, i)
+            for method in names:
+                style = method_style(method)
                 relative = (
                     at["delta_f_min"]
                     .sel(deconvolution=method, amplitude=amplitude, statistic="q50")
@@ -282,7 +285,7 @@ def _calibration_figure(cubes: Cubes, views: Views) -> Figure:
             symbol = ERROR_SYMBOL[error]
             ax_eps.set_xlabel(f"{symbol} (%)")
             ax_eps.set_ylabel(r"$\Delta F_{\min}/|F_{\min}|$ (%)")
-            ax_eps.set_title(f"A = {_format_amplitude(amplitude)}", loc="right")
+            ax_eps.set_title(f"A = {format_amplitude(amplitude)}", loc="right")
             ax_slope.set_xscale("log")
             ax_slope.set_xlim(amplitudes.min(), amplitudes.max())
             ax_slope.set_xlabel("amplitude A (pm)")
@@ -290,10 +293,10 @@ def _calibration_figure(cubes: Cubes, views: Views) -> Figure:
             ax_slope.set_title(f"\u03c3 = {level:g} Hz", loc="right")
             if column == 0:
                 for ax in (ax_eps, ax_slope):
-                    ax.set_ylabel(f"{_law_label(cube, law)}\n{ax.get_ylabel()}")
+                    ax.set_ylabel(f"{law_title(cube, law)}\n{ax.get_ylabel()}")
     visible = [ax for ax in axes.ravel() if ax.get_visible()]
     for index, ax in enumerate(visible):  # row by row
-        _panel_letter(ax, index)
+        panel_letter(ax, index)
     reference = [
         Line2D([], [], color="k", lw=0.6, ls=":", label=r"$\Delta F/F = \varepsilon_k$ (F ∝ k)")
     ]
@@ -301,136 +304,3 @@ def _calibration_figure(cubes: Cubes, views: Views) -> Figure:
     for handle in figure.legends:
         handle.set_ncols(5)
     return figure
-
-
-# ---------------------------------------------------------------------------------------------
-# registry, availability, rendering
-
-Body = Callable[[Cubes, Views], Figure]
-
-
-@dataclass(frozen=True)
-class RobustnessFigure:
-    """What a figure draws and what it needs.
-
-    Attributes
-    ----------
-    body : callable
-        ``body(cubes, views) -> Figure``.
-    title : str
-        One-line description (PDF title, report label).
-    needs : str
-        ``"noise"`` (some noise level > 0) or ``"calibration"`` (a swept calibration error).
-    """
-
-    body: Body
-    title: str
-    needs: str
-
-
-#: Every figure by output stem.
-FIGURES: dict[str, RobustnessFigure] = {
-    "fig12_noise_force_std": RobustnessFigure(
-        _force_std_figure,
-        "Force standard deviation at the force minimum per Hz of noise versus amplitude",
-        "noise",
-    ),
-    "fig13_noise_force_minimum": RobustnessFigure(
-        _force_minimum_figure,
-        "Median force-minimum deviation and 5-95 % band versus noise level",
-        "noise",
-    ),
-    "fig14_calibration": RobustnessFigure(
-        _calibration_figure,
-        "Force-minimum deviation versus amplitude, z-scale and spring-constant errors",
-        "calibration",
-    ),
-}
-
-
-def available(config: Mapping[str, Any]) -> list[str]:
-    """The figure stems a study configuration can make, in :data:`FIGURES` order.
-
-    Only studies with a ``perturbations`` section and at least one law have any: Figs 12 and
-    13 need a noise level > 0, Fig. 14 a calibration error with more than one value.
-
-    Parameters
-    ----------
-    config : mapping
-        Study configuration (raw or validated).
-
-    Returns
-    -------
-    list of str
-    """
-    section = config.get("perturbations") or {}
-    if not section or not (config.get("laws") or {}):
-        return []
-    noisy = any(float(v) > 0 for v in as_list(section.get("noise_rms", [0.0])))
-    calibration = any(len(as_list(section.get(key, [0.0]))) > 1 for key in ERROR_KEYS)
-    have = {"noise": noisy, "calibration": calibration}
-    return [stem for stem, spec in FIGURES.items() if have[spec.needs]]
-
-
-def draw(stem: str, cubes: Cubes, views: Views) -> Figure:
-    """Draw the figure ``stem`` (under :data:`RC`).
-
-    Parameters
-    ----------
-    stem : str
-        A key of :data:`FIGURES`.
-    cubes : mapping of str to xarray.Dataset
-        Perturbed metric cubes by law (SI units).
-    views : mapping
-        The ``figures`` section of the study configuration: per law ``at`` and
-        ``marked_amplitudes`` [m].
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If ``stem`` is not a registered figure, or the cubes lack what it needs.
-    """
-    try:
-        spec = FIGURES[stem]
-    except KeyError:
-        raise ValueError(f"unknown figure {stem!r}; known: {', '.join(FIGURES)}") from None
-    with mpl.rc_context(RC):
-        return spec.body(cubes, views)
-
-
-def render(stem: str, cubes: Cubes, views: Views, png: str | Path, pdf: str | Path) -> None:
-    """Draw the figure ``stem`` and write it as PNG (200 dpi) and PDF, atomically
-    (:func:`fmdecon.study.cube.write_atomic`: no partial file under the final name)."""
-    save(draw(stem, cubes, views), FIGURES[stem].title, png, pdf)
-
-
-def render_all(stems: Sequence[str], cubes: Cubes, views: Views, outdir: str | Path) -> list[Path]:
-    """Render several figures as ``outdir/<stem>.png`` and ``.pdf``.
-
-    Parameters
-    ----------
-    stems : sequence of str
-        Keys of :data:`FIGURES` (e.g. :func:`available` of the study).
-    cubes : mapping of str to xarray.Dataset
-        Perturbed metric cubes by law.
-    views : mapping
-        The ``figures`` section of the study configuration.
-    outdir : str or pathlib.Path
-        Output folder (created if needed).
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files written, PNG and PDF per stem, in ``stems`` order.
-    """
-    outdir = Path(outdir)
-    written: list[Path] = []
-    for stem in stems:
-        png, pdf = outdir / f"{stem}.png", outdir / f"{stem}.pdf"
-        render(stem, cubes, views, png, pdf)
-        written += [png, pdf]
-    return written
