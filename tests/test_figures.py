@@ -16,17 +16,9 @@ from scipy.special import ive
 
 import fmdecon
 from fmdecon import study as st
+from fmdecon.figures import FIGURES, available, draw, render, render_all
 from fmdecon.methods import METHODS
-from fmdecon.plot import (
-    FIGURES,
-    METHOD_STYLES,
-    NOISE_FREE,
-    available,
-    draw,
-    method_style,
-    render,
-    render_all,
-)
+from fmdecon.plot import METHOD_STYLES, NOISE_FREE, method_style
 from fmdecon.study.config import load_config, validate_config
 from fmdecon.study.cube import select_point
 from fmdecon.welker2012.comparison import (
@@ -152,7 +144,7 @@ def test_each_caption_sits_beside_its_entry():
 def test_registry_loads_no_matplotlib():
     """The workflow reads the registry while building its job graph: no matplotlib there."""
     code = (
-        "import sys; from fmdecon.plot import FIGURES, available; "
+        "import sys; from fmdecon.figures import FIGURES, available; "
         "from fmdecon.study.config import load_config; "
         f"print(len(available(load_config({str(CONFIG)!r}))) > 0, 'matplotlib' in sys.modules)"
     )
@@ -179,7 +171,8 @@ def test_a_method_without_a_style_gets_a_free_colour(monkeypatch):
     monkeypatch.setattr(_lines, "METHODS", later)
     used = {style["color"] for style in METHOD_STYLES.values()}
     fifth, sixth = method_style("fifth"), method_style("sixth")
-    assert fifth["color"] == "C4"  # the first colour of the cycle no entry uses
+    first_free = next(f"C{i}" for i in range(10) if f"C{i}" not in used)
+    assert fifth["color"] == first_free  # the first colour of the cycle no entry uses
     assert fifth["color"] not in used
     assert sixth["color"] not in used | {fifth["color"]}
     assert method_style("fifth") == fifth

@@ -18,7 +18,7 @@ import xarray as xr
 import yaml
 
 import fmdecon
-from fmdecon.plot import available
+from fmdecon.figures import available
 from fmdecon.study.config import load_config
 from fmdecon.study.provenance import source_hash
 

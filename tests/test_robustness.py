@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 from matplotlib.figure import Figure
 
-from fmdecon import plot
+from fmdecon import figures
 from fmdecon import study as st
 from fmdecon.methods import METHODS
 from fmdecon.robustness.catalog import ENTRIES
@@ -113,11 +113,11 @@ def test_available(perturbations: dict | None, expected: list[str]) -> None:
     config.pop("perturbations")
     if perturbations is not None:
         config["perturbations"] = perturbations
-    assert _robustness(plot.available(config)) == expected
-    assert _robustness(plot.available(validate_config(config))) == expected
+    assert _robustness(figures.available(config)) == expected
+    assert _robustness(figures.available(validate_config(config))) == expected
     if perturbations:  # a perturbed study makes only its own figures
-        assert plot.available(config) == expected
-        assert plot.available(validate_config(config)) == expected
+        assert figures.available(config) == expected
+        assert figures.available(validate_config(config)) == expected
 
 
 def _robustness(stems: list[str]) -> list[str]:
@@ -125,13 +125,13 @@ def _robustness(stems: list[str]) -> list[str]:
 
 
 def test_available_shipped_configs() -> None:
-    assert plot.available(load_config(CONFIG / "noise.yaml")) == [
+    assert figures.available(load_config(CONFIG / "noise.yaml")) == [
         "fig12_noise_force_std",
         "fig13_noise_force_minimum",
     ]
-    assert plot.available(load_config(CONFIG / "calibration.yaml")) == ["fig14_calibration"]
-    assert _robustness(plot.available(load_config(CONFIG / "quick.yaml"))) == []
-    assert plot.available({"perturbations": {"noise_rms": [0.1]}, "laws": {}}) == []
+    assert figures.available(load_config(CONFIG / "calibration.yaml")) == ["fig14_calibration"]
+    assert _robustness(figures.available(load_config(CONFIG / "quick.yaml"))) == []
+    assert figures.available({"perturbations": {"noise_rms": [0.1]}, "laws": {}}) == []
 
 
 def test_monte_carlo_level() -> None:
@@ -150,8 +150,8 @@ def _no_partial(folder: Path) -> None:
 
 def test_render_all_noise(noise_study, tmp_path: Path) -> None:
     config, cubes = noise_study
-    stems = plot.available(config)
-    written = plot.render_all(stems, cubes, {}, config["figures"], tmp_path / "figures")
+    stems = figures.available(config)
+    written = figures.render_all(stems, cubes, {}, config["figures"], tmp_path / "figures")
     assert written == [tmp_path / "figures" / f"{s}.{e}" for s in stems for e in ("png", "pdf")]
     for path in written:
         head = path.read_bytes()[:8]
@@ -161,7 +161,7 @@ def test_render_all_noise(noise_study, tmp_path: Path) -> None:
 
 def test_render_calibration(calibration_study, tmp_path: Path) -> None:
     config, cubes = calibration_study
-    written = plot.render_all(["fig14_calibration"], cubes, {}, config["figures"], tmp_path)
+    written = figures.render_all(["fig14_calibration"], cubes, {}, config["figures"], tmp_path)
     assert [p.name for p in written] == ["fig14_calibration.png", "fig14_calibration.pdf"]
     assert all(p.stat().st_size > 1000 for p in written)
     _no_partial(tmp_path)
@@ -169,7 +169,7 @@ def test_render_calibration(calibration_study, tmp_path: Path) -> None:
 
 def test_fig13_one_column_per_marked_amplitude(noise_study) -> None:
     config, cubes = noise_study
-    figure = plot.draw("fig13_noise_force_minimum", cubes, {}, config["figures"])
+    figure = figures.draw("fig13_noise_force_minimum", cubes, {}, config["figures"])
     assert isinstance(figure, Figure)
     visible = [ax for ax in figure.axes if ax.get_visible()]
     assert len(visible) == 2 + 1  # Morse: 2 marked amplitudes; Lennard-Jones: 1
@@ -178,7 +178,7 @@ def test_fig13_one_column_per_marked_amplitude(noise_study) -> None:
 
 def test_fig12_exact_lines_are_force_std_per_hz(noise_study) -> None:
     config, cubes = noise_study
-    figure = plot.draw("fig12_noise_force_std", cubes, {}, config["figures"])
+    figure = figures.draw("fig12_noise_force_std", cubes, {}, config["figures"])
     ax = figure.axes[0]
     cube = cubes["morse"].sel(kappa=KAPPA)
     expected = cube["force_std_exact"].sel(deconvolution="sader_jarvis", noise_rms=0.1) / 0.1
@@ -203,7 +203,7 @@ def test_failed_render_leaves_nothing(noise_study, tmp_path: Path, monkeypatch) 
 
     monkeypatch.setattr(Figure, "savefig", broken)
     with pytest.raises(RuntimeError):
-        plot.render(
+        figures.render(
             "fig12_noise_force_std",
             cubes,
             {},
@@ -217,12 +217,12 @@ def test_failed_render_leaves_nothing(noise_study, tmp_path: Path, monkeypatch) 
 def test_draw_errors(noise_study) -> None:
     config, cubes = noise_study
     with pytest.raises(ValueError, match="unknown figure"):
-        plot.draw("fig99", cubes, {}, config["figures"])
+        figures.draw("fig99", cubes, {}, config["figures"])
     with pytest.raises(ValueError, match="swept calibration error"):
-        plot.draw("fig14_calibration", cubes, {}, config["figures"])
+        figures.draw("fig14_calibration", cubes, {}, config["figures"])
     plain = {"morse": cubes["morse"].sel(statistic="mean", drop=True)}
     with pytest.raises(ValueError, match="not a perturbed cube"):
-        plot.draw("fig12_noise_force_std", plain, {}, {})
+        figures.draw("fig12_noise_force_std", plain, {}, {})
 
 
 def test_package_not_imported_by_fmdecon() -> None:

@@ -4,8 +4,8 @@ import json
 import sys
 from pathlib import Path
 
-from fmdecon.plot import FIGURES as FIGURE_ENTRIES
-from fmdecon.plot import available as available_figures
+from fmdecon.figures import FIGURES as FIGURE_ENTRIES
+from fmdecon.figures import available as available_figures
 from fmdecon.study.config import ConfigError, validate_config
 from fmdecon.study.perturb import Perturbations
 from fmdecon.study.provenance import source_hash

@@ -1,4 +1,4 @@
-# The figures of the study, as the figure registry fmdecon.plot.FIGURES lists them (the paper's
+# The figures of the study, as the figure registry fmdecon.figures.FIGURES lists them (the paper's
 # Figs 2-9, fmdecon.welker2012; beyond the paper, 10, 11 and 15, fmdecon.beyond; noise and
 # calibration, 12-14, fmdecon.robustness), PNG for the report (each with the caption beside
 # its registry entry) and PDF for print. Rendering is most of a small study's cost after the

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from fmdecon.plot import render_all
+from fmdecon.figures import render_all
 from fmdecon.study.cube import open_dataset
 from fmdecon.study.pipeline import job, json_param
 

@@ -3,7 +3,7 @@
 inflection-point test forbids (Fig. 15).
 
 - :mod:`~fmdecon.beyond.catalog`: their entries in the figure registry
-  :data:`fmdecon.plot.FIGURES`, with their report captions in ``captions/``
+  :data:`fmdecon.figures.FIGURES`, with their report captions in ``captions/``
 - :mod:`~fmdecon.beyond.figures`: their bodies
 
 Needs the ``study`` and ``plot`` extras; ``import fmdecon`` does not import this package.

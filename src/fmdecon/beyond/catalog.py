@@ -1,5 +1,5 @@
 """The study's figures beyond the paper (Figs 10, 11 and 15) in the figure registry
-:data:`fmdecon.plot.FIGURES`: one entry per figure, its caption for the HTML report in
+:data:`fmdecon.figures.FIGURES`: one entry per figure, its caption for the HTML report in
 ``captions/<stem>.rst`` beside this module, its body in :mod:`fmdecon.beyond.figures`.
 
 Data only, cheap to import (the workflow reads the registry while building its job graph).

@@ -1,4 +1,4 @@
-"""The plot layer: the house style of every figure and the one figure registry.
+"""The plot layer: the house style of every figure, the figure entries and the writer.
 
 Figures come from contributors, each a figure-body module and a catalog of registry entries
 with the report captions beside it (``captions/<stem>.rst``): :mod:`fmdecon.welker2012` (the
@@ -10,15 +10,15 @@ Needs the ``study`` and ``plot`` extras; ``import fmdecon`` does not import this
 Names are imported on first use: the registry (``FIGURES``, ``available``) loads no
 matplotlib, so that the workflow can read it while building its job graph.
 
-Figure registry (data only)
-    FIGURES                        -- every figure by stem, in figure-number order
+The one figure registry, which gathers the contributors' entries, is :mod:`fmdecon.figures`
+(``FIGURES``, ``available``, ``draw``, ``render``, ``render_all``): above the contributors,
+which use this package.
+
+Figure entries (data only)
     FigureEntry                    -- an entry: body, title, caption, studies, what it needs
-    available                      -- the stems a study configuration can make
     study_kinds, STUDY_KINDS       -- noise-free, noise, calibration: what a figure applies to
 
-Drawing and writing
-    draw                           -- one figure from the cubes, under the house style
-    render, render_all             -- draw and write PNG (200 dpi) and PDF
+Writing
     save                           -- the one writer of every figure (atomic, PDF metadata)
 
 House style
@@ -49,8 +49,6 @@ _EXPORTS = {
     "STUDY_KINDS": "_entry",
     "FigureEntry": "_entry",
     "study_kinds": "_entry",
-    "FIGURES": "_catalog",
-    "available": "_catalog",
     "METHOD_STYLES": "_lines",
     "method_style": "_lines",
     "DOUBLE_COLUMN": "_style",
@@ -70,9 +68,6 @@ _EXPORTS = {
     "panel_letter": "_style",
     "shown_point": "_style",
     "spike_lines": "_style",
-    "draw": "_render",
-    "render": "_render",
-    "render_all": "_render",
     "save": "_render",
 }
 

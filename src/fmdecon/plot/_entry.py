@@ -57,7 +57,7 @@ class FigureEntry:
     Attributes
     ----------
     stem : str
-        Output file stem (``fig<N>_<what>``), the key in :data:`fmdecon.plot.FIGURES`.
+        Output file stem (``fig<N>_<what>``), the key in :data:`fmdecon.figures.FIGURES`.
     body : str
         ``"module:function"`` of the body ``function(cubes, curves, views, law) ->
         matplotlib.figure.Figure``, imported only when the figure is drawn.

@@ -9,7 +9,6 @@ from types import MappingProxyType
 from typing import Any
 
 from fmdecon.methods import METHODS
-from fmdecon.welker2012.facts import label
 
 __all__ = ["METHOD_STYLES", "method_style"]
 
@@ -21,6 +20,7 @@ METHOD_STYLES: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         "matrix": MappingProxyType({"color": "C3", "linestyle": "-", "lw": 0.8}),
         "matrix_resampled": MappingProxyType({"color": "C2", "linestyle": "--", "lw": 0.9}),
         "matrix_exact": MappingProxyType({"color": "C1", "linestyle": "-", "lw": 0.9}),
+        "regularized": MappingProxyType({"color": "C4", "linestyle": "-", "lw": 1.3}),
     }
 )
 
@@ -56,4 +56,5 @@ def method_style(method: str) -> dict[str, Any]:
         ``label``, the registry label.
     """
     style = dict(METHOD_STYLES[method]) if method in METHOD_STYLES else _fallback(method)
-    return {**style, "label": label(method)}
+    entry = METHODS.get(method)
+    return {**style, "label": entry.label if entry is not None else method.replace("_", " ")}

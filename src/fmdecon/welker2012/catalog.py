@@ -1,5 +1,5 @@
 """The paper's figures (Welker et al. 2012, Figs 2-9) in the figure registry
-:data:`fmdecon.plot.FIGURES`: one entry per figure, its caption for the HTML report in
+:data:`fmdecon.figures.FIGURES`: one entry per figure, its caption for the HTML report in
 ``captions/<stem>.rst`` beside this module, its body in :mod:`fmdecon.welker2012.figures`.
 
 Data only, cheap to import (the workflow reads the registry while building its job graph).

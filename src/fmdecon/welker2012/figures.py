@@ -9,7 +9,7 @@ shown; ``marked_amplitudes``). Figures only plot what the cubes hold (the grid s
 cube's ``grid_step`` coordinate, the marks of Figs 3 and 6 the curves' ``amplitude_nominal``);
 no force law is evaluated here (the one exception, Fig. 9c, plots the pure function
 :func:`fmdecon.sqre`). They show only the paper's methods (``Method.published``). House style,
-line styles, drawing and writing: :mod:`fmdecon.plot` (:func:`fmdecon.plot.draw` calls these
+line styles, drawing and writing: :mod:`fmdecon.plot` (:func:`fmdecon.figures.draw` calls these
 bodies under its ``rc_context``).
 """
 
