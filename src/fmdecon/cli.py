@@ -259,7 +259,7 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``fmdecon`` with its subcommands."""
-    from fmdecon import __version__
+    from fmdecon._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="fmdecon",

@@ -88,7 +88,7 @@ def provenance_attrs(config: Mapping[str, Any] | None, rule: str) -> dict[str, s
         CF global attributes (``Conventions``, ``source``, ``history``, ...) and the
         ``fmdecon_*`` provenance attributes.
     """
-    from fmdecon import __version__
+    from fmdecon._version import __version__
 
     commit, dirty = git_state()
     created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()

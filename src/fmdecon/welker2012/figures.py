@@ -601,7 +601,7 @@ def render(
 def save(figure: Figure, title: str, png: str | Path, pdf: str | Path) -> None:
     """Write a figure as PNG (200 dpi) and PDF, each atomically
     (:func:`fmdecon.study.cube.write_atomic`); the one writer of every figure of fmdecon."""
-    from fmdecon import __version__
+    from fmdecon._version import __version__
 
     creator = f"fmdecon {__version__}"
     with mpl.rc_context(RC):
