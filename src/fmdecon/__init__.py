@@ -53,6 +53,7 @@ from fmdecon.forces import (
     power_law_frequency_shift,
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
+from fmdecon.io import Spectroscopy, read_curve, read_nanonis, read_table, write_table
 from fmdecon.measure import Measurement, measure
 from fmdecon.methods import METHODS, deconvolve
 from fmdecon.methods.matrix import (
@@ -68,7 +69,6 @@ from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_ja
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import ImplausibleInputError, PlausibilityWarning, check_inputs
-from fmdecon.readers import Spectroscopy, read_curve, read_nanonis, read_table, write_table
 from fmdecon.wellposedness import (
     InflectionPoint,
     WellPosedness,

@@ -1,6 +1,6 @@
 """From a measured file to a force: the pipeline behind ``fmdecon deconvolve``.
 
-:func:`measure` reads a Nanonis ``.dat`` or a table (:func:`fmdecon.readers.read_curve`),
+:func:`measure` reads a Nanonis ``.dat`` or a table (:func:`fmdecon.io.read_curve`),
 fills the sensor values from the arguments and the file header (recording where each came
 from), selects the sweeps and the curve to deconvolve, estimates the frequency-shift noise,
 runs the plausibility checks (:mod:`fmdecon.plausibility`), deconvolves with every requested
@@ -23,8 +23,6 @@ hardly affects there.
 from __future__ import annotations
 
 import io
-import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +34,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fmdecon.energy import force_integral_energy, sader_jarvis_energy
+from fmdecon.io import Spectroscopy, read_curve
+from fmdecon.io.units import SI_UNITS, format_quantity, parse_quantity
 from fmdecon.methods import METHODS, get_method
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import (
@@ -44,7 +44,6 @@ from fmdecon.plausibility import (
     check_inputs,
     far_end_offset,
 )
-from fmdecon.readers import FREQUENCY_UNITS, LENGTH_UNITS, Spectroscopy, read_curve
 from fmdecon.wellposedness import WellPosedness, inflection_point_test
 
 __all__ = [
@@ -54,7 +53,6 @@ __all__ = [
     "MethodResult",
     "SensorValue",
     "measure",
-    "parse_quantity",
     "plot_measurement",
     "summary_rows",
     "to_dataset",
@@ -65,72 +63,9 @@ __all__ = [
 #: Sweep selections: forward sweeps, backward sweeps, the file's average column, all sweeps.
 SWEEP_CHOICES = ("fwd", "bwd", "avg", "all")
 
-STIFFNESS_UNITS: dict[str, float] = {
-    "N/m": 1.0,
-    "mN/m": 1e-3,
-    "kN/m": 1e3,
-    "MN/m": 1e6,
-    "nN/nm": 1.0,
-    "pN/pm": 1.0,
-    "nN/pm": 1e3,
-}
-_UNITS = {"length": LENGTH_UNITS, "stiffness": STIFFNESS_UNITS, "frequency": FREQUENCY_UNITS}
-_SI_UNIT = {"length": "m", "stiffness": "N/m", "frequency": "Hz"}
-_NUMBER = re.compile(
-    r"^\s*(?P<number>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
-)
-
 
 class MeasurementError(ValueError):
     """A file that cannot be deconvolved; the message is one line naming the file."""
-
-
-def parse_quantity(text: str | float, kind: str) -> float:
-    """A number with an optional unit suffix -> SI value.
-
-    Parameters
-    ----------
-    text : str or float
-        E.g. ``"60pm"``, ``"0.06 nm"``, ``"6e-11"`` (SI), ``"1.8kN/m"``, ``"32.768kHz"``,
-        ``"10mHz"``.
-    kind : {"length", "stiffness", "frequency"}
-        Which units are allowed.
-
-    Returns
-    -------
-    float
-        The value in m, N/m or Hz.
-
-    Raises
-    ------
-    ValueError
-        Naming the text and the known units.
-    """
-    if isinstance(text, int | float):
-        return float(text)
-    units = _UNITS[kind]
-    match = _NUMBER.match(text)
-    if match is None:
-        raise ValueError(
-            f"not a {kind}: {text!r} (a number with an optional unit, e.g. "
-            f"{ {'length': '60pm', 'stiffness': '1.8kN/m', 'frequency': '32.768kHz'}[kind] })"
-        )
-    unit = match["unit"]
-    if unit and unit not in units:
-        raise ValueError(f"unknown {kind} unit {unit!r} in {text!r}; known: {', '.join(units)}")
-    value = float(match["number"]) * (units[unit] if unit else 1.0)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{kind} must be a finite number > 0; got {text!r}")
-    return value
-
-
-def _si(value: float, unit: str, digits: int = 4) -> str:
-    """``1e-11, "m"`` -> ``"10 pm"`` (engineering prefix)."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g} {unit}"
-    prefixes = {-18: "a", -15: "f", -12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M"}
-    exponent = int(np.clip(3 * math.floor(math.log10(abs(value)) / 3), -18, 6))
-    return f"{value / 10.0**exponent:.{digits}g} {prefixes[exponent]}{unit}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +87,7 @@ class SensorValue:
     source: str
 
     def __str__(self) -> str:
-        return f"{_si(self.value, self.unit)} ({self.source})"
+        return f"{format_quantity(self.value, self.unit)} ({self.source})"
 
 
 @dataclass(frozen=True)
@@ -341,7 +276,7 @@ def _sensor(
     hint: str,
     path: str,
 ) -> SensorValue:
-    unit = _SI_UNIT[kind]
+    unit = SI_UNITS[kind]
     if given is not None:
         try:
             value = parse_quantity(given, kind)
@@ -349,7 +284,7 @@ def _sensor(
             raise MeasurementError(f"--{name}: {exc}") from None
         source = f"argument --{name} {given}"
         if from_file is not None:
-            source += f" (the file says {_si(from_file, unit)})"
+            source += f" (the file says {format_quantity(from_file, unit)})"
         return SensorValue(value, unit, source)
     if from_file is None:
         raise MeasurementError(f"{path}: {name} is not in the file: give --{name} (e.g. {hint})")
@@ -485,9 +420,9 @@ def measure(
     if subtract_offset:
         offset, error, count = far_end_offset(curve)
         curve = curve - offset
+        z_far = format_quantity(float(spec.z[-count]), "m")
         offset_source = (
-            f"mean of the last {count} points (z >= {_si(float(spec.z[-count]), 'm')}), "
-            f"+- {error:.2g} Hz, subtracted"
+            f"mean of the last {count} points (z >= {z_far}), +- {error:.2g} Hz, subtracted"
         )
     z = np.array(spec.z)
     findings = check_inputs(z, curve, a_value.value, k_value.value, f_value.value)
@@ -537,8 +472,8 @@ def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
             {
                 "file": name,
                 "method": method,
-                "F_min": _si(result.force_min, "N", 3),
-                "z at F_min": _si(result.z_at_min(measurement.z), "m", 4),
+                "F_min": format_quantity(result.force_min, "N", 3),
+                "z at F_min": format_quantity(result.z_at_min(measurement.z), "m", 4),
                 "verdict": result.verdict(amplitude),
             }
         )
@@ -850,9 +785,12 @@ def render_plot(measurement: Measurement, fmt: str = "png") -> bytes:
     ax_df.plot(z_nm, m.df, color="k", lw=1.8, label=bold)
     ax_df.axhline(0.0, color="0.3", lw=0.5, ls=":")
     ax_df.set_ylabel("Δf (Hz)")
+    amplitude_text = format_quantity(m.amplitude.value, "m")
+    k_text = format_quantity(m.k.value, "N/m")
+    f0_text = format_quantity(m.f0.value, "Hz")
     ax_df.set_title(
-        f"{Path(m.path).name}: A = {_si(m.amplitude.value, 'm')}, k = {_si(m.k.value, 'N/m')}, "
-        f"f0 = {_si(m.f0.value, 'Hz')}; Δf noise {m.df_noise.value:.2g} Hz",
+        f"{Path(m.path).name}: A = {amplitude_text}, k = {k_text}, f0 = {f0_text}; "
+        f"Δf noise {m.df_noise.value:.2g} Hz",
         fontsize=9,
     )
     ax_df.legend(fontsize=8, loc="lower right")
