@@ -53,7 +53,7 @@ from fmdecon.forces import (
     power_law_frequency_shift,
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
-from fmdecon.io import Spectroscopy, read_curve, read_nanonis, read_table, write_table
+from fmdecon.io import CurveSet, Spectroscopy, read_curve, read_nanonis, read_table, write_table
 from fmdecon.measure import Measurement, measure
 from fmdecon.methods import METHODS, deconvolve
 from fmdecon.methods.matrix import (
@@ -85,6 +85,7 @@ __all__ = [
     "FORCE_LAWS",
     "METHODS",
     "CoarseGridWarning",
+    "CurveSet",
     "ForceLaw",
     "ImplausibleInputError",
     "InflectionPoint",

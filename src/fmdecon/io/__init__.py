@@ -15,7 +15,8 @@ Formats (one module each, one :class:`Format` entry in :data:`FORMATS`)
     get_format, sniff_format   -- the entry called ``name``; the entry that takes a file
 
 Data model (:mod:`fmdecon.io.curves`)
-    Spectroscopy               -- the sweeps of one spectroscopy on one z grid
+    CurveSet                   -- curves of any shape: named leading dims over a z axis
+    Spectroscopy               -- the sweeps of one spectroscopy, the one-curve case
 
 Units (:mod:`fmdecon.io.units`, the one home of unit tables)
     LENGTH_UNITS, FREQUENCY_UNITS, STIFFNESS_UNITS, parse_quantity, format_quantity
@@ -33,7 +34,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from fmdecon.io import nanonis, table
-from fmdecon.io.curves import Spectroscopy
+from fmdecon.io.curves import Curve, CurveGroup, CurveSet, Spectroscopy
 from fmdecon.io.nanonis import read_nanonis
 from fmdecon.io.table import read_table, write_table
 from fmdecon.io.units import (
@@ -50,6 +51,9 @@ __all__ = [
     "HEAD_BYTES",
     "LENGTH_UNITS",
     "STIFFNESS_UNITS",
+    "Curve",
+    "CurveGroup",
+    "CurveSet",
     "Format",
     "Spectroscopy",
     "format_quantity",
