@@ -54,7 +54,7 @@ from fmdecon.forces import (
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
 from fmdecon.io import CurveSet, Spectroscopy, read_curve, read_nanonis, read_table, write_table
-from fmdecon.measure import Measurement, measure
+from fmdecon.measurement.pipeline import Measurement, measure
 from fmdecon.methods import METHODS, deconvolve
 from fmdecon.methods.matrix import (
     CoarseGridWarning,

@@ -173,14 +173,9 @@ def _format_table(rows: Sequence[dict[str, str]]) -> str:
 
 
 def _run_deconvolve(args: argparse.Namespace) -> int:
-    from fmdecon.measure import (
-        MeasurementError,
-        measure,
-        render_plot,
-        summary_rows,
-        to_dataset,
-        write_csv,
-    )
+    from fmdecon.measurement import MeasurementError, measure
+    from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
+    from fmdecon.measurement.plot import render_plot
     from fmdecon.study.cube import write_atomic, write_dataset
 
     files = _expand_inputs(args.files)
@@ -310,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.set_defaults(handler=_run_diff)
 
-    from fmdecon.measure import SWEEP_CHOICES
+    from fmdecon.measurement import SWEEP_CHOICES
     from fmdecon.methods import METHODS
 
     deconvolve = commands.add_parser(
