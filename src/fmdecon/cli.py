@@ -172,6 +172,31 @@ def _format_table(rows: Sequence[dict[str, str]]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+#: Arguments of :func:`fmdecon.measure` -> the options of ``fmdecon deconvolve`` that set them.
+_DECONVOLVE_FLAGS = {
+    "amplitude": "--amplitude",
+    "k": "--k",
+    "f0": "--f0",
+    "df_noise": "--df-noise",
+}
+
+
+def _deconvolve_message(exc: Exception) -> str:
+    """The library's error, with its arguments named by the command line's options."""
+    from fmdecon.measurement import ArgumentError, MissingValueError
+
+    if isinstance(exc, ArgumentError):
+        flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
+        return f"{flag}: {exc.problem}"
+    if isinstance(exc, MissingValueError):
+        flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
+        return (
+            f"{exc.path}: {exc.argument} is not in the file: give {flag} "
+            f"(e.g. {flag} {exc.example})"
+        )
+    return str(exc)
+
+
 def _run_deconvolve(args: argparse.Namespace) -> int:
     from fmdecon.measurement import MeasurementError, measure
     from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
@@ -218,7 +243,7 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
                 write_atomic(plot, lambda tmp, data=image: tmp.write_bytes(data))
         except (MeasurementError, ValueError, OSError, MemoryError) as exc:
             failures += 1
-            text = str(exc).strip().replace("\n", " ")
+            text = _deconvolve_message(exc).strip().replace("\n", " ")
             if str(path) not in text and not text.startswith("--"):
                 text = f"{path}: {text}"
             print(f"fmdecon deconvolve: error: {text}", file=sys.stderr)

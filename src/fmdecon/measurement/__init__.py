@@ -4,7 +4,8 @@ Pipeline (:mod:`fmdecon.measurement.pipeline`; numpy and scipy only, loaded by
 ``import fmdecon``)
     measure                    -- read a file, fill and check the values, deconvolve by each method
     Measurement, MethodResult, SensorValue -- its result, per method, and each value's source
-    MeasurementError           -- one-line errors naming the file
+    MeasurementError, ArgumentError, MissingValueError -- one-line errors naming the file or
+                                  the argument of :func:`measure`
     SWEEP_CHOICES              -- the sweep selections
 
 Outputs (:mod:`fmdecon.measurement.outputs`; xarray and ``fmdecon[study]`` for netCDF)
@@ -27,18 +28,22 @@ from typing import Any
 
 from fmdecon.measurement.pipeline import (
     SWEEP_CHOICES,
+    ArgumentError,
     Measurement,
     MeasurementError,
     MethodResult,
+    MissingValueError,
     SensorValue,
     measure,
 )
 
 __all__ = [
     "SWEEP_CHOICES",
+    "ArgumentError",
     "Measurement",
     "MeasurementError",
     "MethodResult",
+    "MissingValueError",
     "SensorValue",
     "csv_text",
     "measure",

@@ -42,9 +42,11 @@ from fmdecon.wellposedness import WellPosedness, inflection_point_test
 
 __all__ = [
     "SWEEP_CHOICES",
+    "ArgumentError",
     "Measurement",
     "MeasurementError",
     "MethodResult",
+    "MissingValueError",
     "SensorValue",
     "measure",
 ]
@@ -54,7 +56,47 @@ SWEEP_CHOICES = ("fwd", "bwd", "avg", "all")
 
 
 class MeasurementError(ValueError):
-    """A file that cannot be deconvolved; the message is one line naming the file."""
+    """A file that cannot be deconvolved; the message is one line naming the file or the
+    argument of :func:`measure` at fault."""
+
+
+class ArgumentError(MeasurementError):
+    """An argument of :func:`measure` that cannot be used.
+
+    Attributes
+    ----------
+    argument : str
+        Its name (``"amplitude"``, ``"k"``, ``"f0"``, ``"df_noise"``).
+    problem : str
+        What is wrong with it (the message is ``"<argument>: <problem>"``).
+    """
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(f"{argument}: {problem}")
+        self.argument = argument
+        self.problem = problem
+
+
+class MissingValueError(MeasurementError):
+    """A sensor value that is neither an argument of :func:`measure` nor in the file.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    argument : str
+        The argument that would give it (``"amplitude"``, ``"k"``, ``"f0"``).
+    example : str
+        An example value with its unit (``"1.8kN/m"``).
+    """
+
+    def __init__(self, path: str, argument: str, example: str) -> None:
+        super().__init__(
+            f"{path}: {argument} is not in the file: give {argument} (e.g. {argument}={example!r})"
+        )
+        self.path = path
+        self.argument = argument
+        self.example = example
 
 
 @dataclass(frozen=True)
@@ -262,7 +304,7 @@ def _sensor(
     from_file: float | None,
     file_source: str,
     kind: str,
-    hint: str,
+    example: str,
     path: str,
 ) -> SensorValue:
     unit = SI_UNITS[kind]
@@ -270,13 +312,14 @@ def _sensor(
         try:
             value = parse_quantity(given, kind)
         except ValueError as exc:
-            raise MeasurementError(f"--{name}: {exc}") from None
+            raise ArgumentError(name, str(exc)) from None
+        # the recorded source keeps the command line's spelling (it is in the outputs)
         source = f"argument --{name} {given}"
         if from_file is not None:
             source += f" (the file says {format_quantity(from_file, unit)})"
         return SensorValue(value, unit, source)
     if from_file is None:
-        raise MeasurementError(f"{path}: {name} is not in the file: give --{name} (e.g. {hint})")
+        raise MissingValueError(path, name, example)
     return SensorValue(float(from_file), unit, f"file: {file_source}")
 
 
@@ -364,7 +407,9 @@ def measure(
     ------
     MeasurementError
         One line naming the file and the problem (unreadable file, missing value,
-        implausible value, every method failed).
+        implausible value, every method failed); :class:`ArgumentError` for an argument
+        that cannot be used (its ``argument`` attribute names it), :class:`MissingValueError`
+        for a sensor value neither given nor in the file.
     """
     path_text = str(path)
     try:
@@ -381,14 +426,12 @@ def measure(
         spec.amplitude,
         spec.source.get("amplitude", ""),
         "length",
-        "--amplitude 60pm",
+        "60pm",
         path_text,
     )
-    k_value = _sensor(
-        "k", k, spec.k, spec.source.get("k", ""), "stiffness", "--k 1.8kN/m", path_text
-    )
+    k_value = _sensor("k", k, spec.k, spec.source.get("k", ""), "stiffness", "1.8kN/m", path_text)
     f_value = _sensor(
-        "f0", f0, spec.f0, spec.source.get("f0", ""), "frequency", "--f0 32.768kHz", path_text
+        "f0", f0, spec.f0, spec.source.get("f0", ""), "frequency", "32.768kHz", path_text
     )
     try:
         chosen, curve, described, noise, noise_source = _select(spec, sweep)
@@ -398,7 +441,7 @@ def measure(
         try:
             given = parse_quantity(df_noise, "frequency")
         except ValueError as exc:
-            raise MeasurementError(f"--df-noise: {exc}") from None
+            raise ArgumentError("df_noise", str(exc)) from None
         noise_value = SensorValue(
             given, "Hz", f"argument --df-noise {df_noise} (the data suggest {noise:.3g} Hz)"
         )
