@@ -10,7 +10,7 @@ import pytest
 
 import fmdecon
 from fmdecon.cli import main
-from fmdecon.readers import read_curve, write_table
+from fmdecon.io import read_curve, write_table
 
 xr = pytest.importorskip("xarray")
 

@@ -3,9 +3,11 @@ figures and the tools need their extras and say so when one is missing."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +103,81 @@ def test_missing_extra_is_named(monkeypatch):
     monkeypatch.setattr(_optional.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ImportError, match=r"pip install 'fmdecon\[study\]'"):
         _optional.require("study", "xarray")
+
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "fmdecon"
+
+
+def _imports(path) -> set[str]:
+    """Every module a file imports (module level and inside functions), relative ones
+    resolved against its package."""
+    package = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+    if path.name != "__init__.py":
+        package = package.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _module(path) -> str:
+    name = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def test_io_and_measurement_import_nothing_above_them():
+    """fmdecon.io uses only itself; the measurement pipeline only the core; nothing in either
+    imports the top-level package, the command line or (but outputs/plot) the study."""
+    for path in sorted((SRC / "io").glob("*.py")):
+        outside = {
+            m for m in _imports(path) if m.startswith("fmdecon") and not m.startswith("fmdecon.io")
+        }
+        assert not outside, (path.name, outside)
+    for path in sorted((SRC / "measurement").glob("*.py")):
+        imported = _imports(path)
+        assert "fmdecon" not in imported, path.name  # from fmdecon import ... runs up
+        assert not {m for m in imported if m.startswith(("fmdecon.cli", "fmdecon.diff"))}
+        if path.name in ("__init__.py", "pipeline.py"):
+            above = {
+                m
+                for m in imported
+                if m.split(".")[0] in HEAVY
+                or m.startswith(("fmdecon.study", "fmdecon.measurement.outputs"))
+                or m.startswith("fmdecon.measurement.plot")
+            }
+            assert not above, (path.name, above)
+
+
+def test_no_circle_of_imports_in_io_and_measurement():
+    modules = {
+        _module(p): p for folder in ("io", "measurement") for p in (SRC / folder).glob("*.py")
+    }
+    graph = {
+        name: {m for m in _imports(path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
+
+    def visit(name, trail):
+        assert name not in trail, " -> ".join([*trail, name])
+        for child in graph[name]:
+            visit(child, [*trail, name])
+
+    assert graph["fmdecon.measurement.outputs"] >= {"fmdecon.measurement.pipeline"}
+    for name in graph:
+        visit(name, [])
+
+
+def test_measurement_package_loads_no_heavy_module():
+    loaded = _modules_after(
+        "import fmdecon.measurement, fmdecon.measurement.outputs, fmdecon.measurement.plot"
+    )
+    heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
+    assert not heavy, heavy

@@ -9,7 +9,7 @@ import pytest
 
 import fmdecon
 from fmdecon import plausibility as pl
-from fmdecon.measure import parse_quantity
+from fmdecon.io.units import parse_quantity
 
 K, F0 = 1800.0, 32768.0
 Z = np.linspace(0.23e-9, 5e-9, 500)

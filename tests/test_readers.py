@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmdecon.readers import read_curve, read_nanonis, read_table, write_table
+from fmdecon.io import read_curve, read_nanonis, read_table, write_table
 
 DATA = Path(__file__).parent / "data" / "nanonis" / "z.dat"
 SWEEPS = ("AVG", "00001", "00002", "00003", "AVG bwd", "00001 bwd", "00002 bwd", "00003 bwd")

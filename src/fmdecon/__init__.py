@@ -52,7 +52,8 @@ from fmdecon.forces import (
     power_law_frequency_shift,
 )
 from fmdecon.forward import QuadratureWarning, frequency_shift
-from fmdecon.measure import Measurement, measure
+from fmdecon.io import CurveSet, Spectroscopy, read_curve, read_nanonis, read_table, write_table
+from fmdecon.measurement.pipeline import Measurement, measure
 from fmdecon.methods import METHODS, deconvolve
 from fmdecon.methods.matrix import (
     CoarseGridWarning,
@@ -67,7 +68,6 @@ from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_ja
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import ImplausibleInputError, PlausibilityWarning, check_inputs
-from fmdecon.readers import Spectroscopy, read_curve, read_nanonis, read_table, write_table
 from fmdecon.wellposedness import (
     InflectionPoint,
     WellPosedness,
@@ -79,6 +79,7 @@ __all__ = [
     "FORCE_LAWS",
     "METHODS",
     "CoarseGridWarning",
+    "CurveSet",
     "ForceLaw",
     "ImplausibleInputError",
     "InflectionPoint",

@@ -175,15 +175,35 @@ def _format_table(rows: Sequence[dict[str, str]]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+#: Arguments of :func:`fmdecon.measure` -> the options of ``fmdecon deconvolve`` that set them.
+_DECONVOLVE_FLAGS = {
+    "amplitude": "--amplitude",
+    "k": "--k",
+    "f0": "--f0",
+    "df_noise": "--df-noise",
+}
+
+
+def _deconvolve_message(exc: Exception) -> str:
+    """The library's error, with its arguments named by the command line's options."""
+    from fmdecon.measurement import ArgumentError, MissingValueError
+
+    if isinstance(exc, ArgumentError):
+        flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
+        return f"{flag}: {exc.problem}"
+    if isinstance(exc, MissingValueError):
+        flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
+        return (
+            f"{exc.path}: {exc.argument} is not in the file: give {flag} "
+            f"(e.g. {flag} {exc.example})"
+        )
+    return str(exc)
+
+
 def _run_deconvolve(args: argparse.Namespace) -> int:
-    from fmdecon.measure import (
-        MeasurementError,
-        measure,
-        render_plot,
-        summary_rows,
-        to_dataset,
-        write_csv,
-    )
+    from fmdecon.measurement import MeasurementError, measure
+    from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
+    from fmdecon.measurement.plot import render_plot
     from fmdecon.study.cube import write_atomic, write_dataset
 
     files = _expand_inputs(args.files)
@@ -226,7 +246,7 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
                 write_atomic(plot, lambda tmp, data=image: tmp.write_bytes(data))
         except (MeasurementError, ValueError, OSError, MemoryError) as exc:
             failures += 1
-            text = str(exc).strip().replace("\n", " ")
+            text = _deconvolve_message(exc).strip().replace("\n", " ")
             if str(path) not in text and not text.startswith("--"):
                 text = f"{path}: {text}"
             print(f"fmdecon deconvolve: error: {text}", file=sys.stderr)
@@ -311,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     diff.set_defaults(handler=_run_diff)
 
-    from fmdecon.measure import SWEEP_CHOICES
+    from fmdecon.measurement import SWEEP_CHOICES
     from fmdecon.methods import METHODS
 
     deconvolve = commands.add_parser(

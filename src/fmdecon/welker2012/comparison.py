@@ -855,7 +855,7 @@ def _header(cubes: Mapping[str, xr.Dataset], config: Mapping[str, Any]) -> list[
     dirty = " (dirty)" if attrs.get("git_dirty") == "true" else ""
     version = attrs.get("fmdecon_version")
     if version is None:
-        from fmdecon import __version__ as version
+        from fmdecon._version import __version__ as version
     lines = [
         f"Study `{config.get('study', '?')}`: numbers computed from the metric cubes written by "
         f"fmdecon {version}, commit {commit[:10]}{dirty}.",

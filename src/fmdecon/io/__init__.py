@@ -1,0 +1,169 @@
+"""Measured frequency-shift curves: readers, a registry of file formats, units, data model.
+
+Everything is returned in SI units: ``z`` [m] ascending tip-sample distance (up to a
+constant), ``df`` [Hz], the resonance frequency ``f0`` and the amplitude set-point when the
+file has them, the header, and a record of where each value came from and how the file's z
+axis was mapped. Numpy only.
+
+Reading
+    read_curve                 -- read any known format (the registry picks the reader)
+    read_nanonis               -- Nanonis ``.dat`` Z spectroscopy (:mod:`fmdecon.io.nanonis`)
+    read_table, write_table    -- CSV/TSV/whitespace tables with units (:mod:`fmdecon.io.table`)
+
+Formats (one module each, one :class:`Format` entry in :data:`FORMATS`)
+    FORMATS, Format            -- registry: name, ``sniff(path, head)``, reader
+    get_format, sniff_format   -- the entry called ``name``; the entry that takes a file
+
+Data model (:mod:`fmdecon.io.curves`)
+    CurveSet                   -- curves of any shape: named leading dims over a z axis
+    Spectroscopy               -- the sweeps of one spectroscopy, the one-curve case
+
+Units (:mod:`fmdecon.io.units`, the one home of unit tables)
+    LENGTH_UNITS, FREQUENCY_UNITS, STIFFNESS_UNITS, parse_quantity, format_quantity
+
+Adding a format: a module with ``sniff(path, head) -> bool`` and a reader returning a
+:class:`Spectroscopy`, and one entry in :data:`FORMATS` (before the ``table`` fallback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+
+from fmdecon.io import nanonis, table
+from fmdecon.io.curves import Curve, CurveGroup, CurveSet, Spectroscopy
+from fmdecon.io.nanonis import read_nanonis
+from fmdecon.io.table import read_table, write_table
+from fmdecon.io.units import (
+    FREQUENCY_UNITS,
+    LENGTH_UNITS,
+    STIFFNESS_UNITS,
+    format_quantity,
+    parse_quantity,
+)
+
+__all__ = [
+    "FORMATS",
+    "FREQUENCY_UNITS",
+    "HEAD_BYTES",
+    "LENGTH_UNITS",
+    "STIFFNESS_UNITS",
+    "Curve",
+    "CurveGroup",
+    "CurveSet",
+    "Format",
+    "Spectroscopy",
+    "format_quantity",
+    "get_format",
+    "parse_quantity",
+    "read_curve",
+    "read_nanonis",
+    "read_table",
+    "sniff_format",
+    "write_table",
+]
+
+#: How many bytes of a file the sniffers see.
+HEAD_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class Format:
+    """A registered file format.
+
+    Attributes
+    ----------
+    name : str
+        Registry key.
+    sniff : callable
+        ``sniff(path, head) -> bool``: True if the reader takes the file, from its path
+        (:class:`pathlib.Path`) and its first :data:`HEAD_BYTES` bytes ``head`` (``b""`` if
+        the file cannot be opened).
+    reader : callable
+        ``reader(path, **options) -> Spectroscopy``.
+    description : str
+        One line for messages and help.
+    """
+
+    name: str
+    sniff: Callable[[Path, bytes], bool]
+    reader: Callable[..., Spectroscopy]
+    description: str
+
+
+def _registry(*formats: Format) -> Mapping[str, Format]:
+    return MappingProxyType({f.name: f for f in formats})
+
+
+#: The known formats, in the order :func:`sniff_format` asks them; ``table`` takes any file
+#: and comes last.
+FORMATS: Mapping[str, Format] = _registry(
+    Format("nanonis", nanonis.sniff, read_nanonis, "Nanonis .dat Z spectroscopy"),
+    Format("table", table.sniff, read_table, "CSV/TSV/whitespace table of z and df columns"),
+)
+
+
+def _known() -> str:
+    return ", ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
+
+
+def get_format(name: str) -> Format:
+    """The registered format called ``name``.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown format and listing the known ones.
+    """
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ValueError(f"unknown file format {name!r}; known: {_known()}") from None
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def sniff_format(path: str | PathLike) -> Format:
+    """The first format of :data:`FORMATS` whose ``sniff`` takes the file.
+
+    Raises
+    ------
+    ValueError
+        If none does, naming the file and listing the known formats.
+    """
+    path = Path(path)
+    head = _head(path)
+    for entry in FORMATS.values():
+        if entry.sniff(path, head):
+            return entry
+    raise ValueError(f"{path}: not a known file format; known: {_known()}")
+
+
+def read_curve(path: str | PathLike, **kwargs: object) -> Spectroscopy:
+    """Read a frequency-shift curve with the reader of its format (:func:`sniff_format`).
+
+    Nanonis files (a ``[DATA]`` line, or a first line ``Experiment<TAB>...``; not ``.csv``
+    or ``.tsv``) go to :func:`read_nanonis`, everything else (``.csv``, ``.tsv``, ``.txt``,
+    ...) to :func:`read_table`; keyword arguments are passed on.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    **kwargs
+        Arguments of the chosen reader.
+
+    Returns
+    -------
+    Spectroscopy
+    """
+    return sniff_format(path).reader(path, **kwargs)

@@ -1,0 +1,135 @@
+"""The readers' shared kit: reading a text file, parsing rows of numbers, checking and
+orienting z, numbers from a header; every error one line naming the file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "assemble",
+    "fail",
+    "freeze",
+    "header_float",
+    "parse_numbers",
+    "read_text",
+    "unit_factor",
+]
+
+
+def fail(path: str | PathLike, problem: str) -> ValueError:
+    """The error of a reader: ``"<path>: <problem>"``."""
+    return ValueError(f"{path}: {problem}")
+
+
+def read_text(path: str | PathLike) -> str:
+    """The file's text: UTF-8, else latin-1; unreadable and binary files raise."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise fail(path, f"cannot read the file ({exc.strerror or exc})") from None
+    if b"\x00" in raw[:4096]:
+        raise fail(path, "not a text file (it contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")  # older Nanonis versions write Windows-1252/latin-1
+
+
+def unit_factor(unit: str, table: Mapping[str, float], what: str, path: str | PathLike) -> float:
+    """SI factor of ``unit`` in ``table``; an unknown unit raises listing the known ones."""
+    if unit in table:
+        return table[unit]
+    raise fail(path, f"unknown {what} unit {unit!r}; known: {', '.join(table)}")
+
+
+def parse_numbers(
+    lines: Sequence[str], delimiter: str | None, first_line: int, path: str | PathLike
+) -> NDArray[np.float64]:
+    """Parse rows of numbers; ragged or non-numeric rows raise naming the line."""
+    rows = [line.split(delimiter) if delimiter else line.split() for line in lines]
+    width = len(rows[0]) if rows else 0
+    for offset, row in enumerate(rows):
+        if len(row) != width:
+            raise fail(
+                path,
+                f"line {first_line + offset}: {len(row)} values where the table has {width} "
+                "columns (garbled or truncated file)",
+            )
+    try:
+        return np.array(rows, dtype=np.float64).reshape(len(rows), width)
+    except ValueError:
+        for offset, row in enumerate(rows):
+            try:
+                [float(v) for v in row]
+            except ValueError:
+                raise fail(
+                    path, f"line {first_line + offset}: not a row of numbers: {row[:4]!r}..."
+                ) from None
+        raise  # pragma: no cover - every row parsed, yet the array did not
+
+
+def assemble(
+    path: str | PathLike,
+    z_file: NDArray[np.float64],
+    df: NDArray[np.float64],
+    names: Sequence[str],
+    z_label: str,
+    df_labels: Sequence[str],
+    first_line: int,
+    flip_z: bool,
+    default_orientation: str,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], str]:
+    """Checks shared by both readers; maps z onto an ascending distance."""
+    n = z_file.size
+    if n < 3:
+        raise fail(path, f"needs at least 3 data points; got {n}")
+    bad_z = np.flatnonzero(~np.isfinite(z_file))
+    if bad_z.size:
+        raise fail(path, f"line {first_line + bad_z[0]}: {z_label} is {float(z_file[bad_z[0]])}")
+    bad = np.argwhere(~np.isfinite(df))
+    if bad.size:
+        sweep, row = bad[0]
+        raise fail(
+            path,
+            f"line {first_line + row}: {df_labels[sweep]} is {float(df[sweep, row])} "
+            f"({bad.shape[0]} non-finite value(s) in the frequency shift)",
+        )
+    z = -z_file if flip_z else z_file
+    steps = np.diff(z)
+    if np.all(steps > 0):
+        order = "kept the file's row order (already ascending)"
+    elif np.all(steps < 0):
+        z, df = z[::-1], df[:, ::-1]
+        order = "reversed the file's row order (it was descending)"
+    else:
+        i = int(np.flatnonzero(np.sign(steps) != np.sign(steps[0]))[0]) + 1
+        raise fail(
+            path,
+            f"line {first_line + i}: {z_label} is not monotonic "
+            f"({z_file[i - 1]!r} then {z_file[i]!r} then {z_file[min(i + 1, n - 1)]!r})",
+        )
+    mapping = f"z = -({z_label}) (flip_z=True)" if flip_z else default_orientation
+    orientation = f"{mapping}; {order}"
+    return np.ascontiguousarray(z), np.ascontiguousarray(df), orientation
+
+
+def freeze(*arrays: NDArray[np.float64]) -> None:
+    """Make the arrays read-only."""
+    for array in arrays:
+        array.flags.writeable = False
+
+
+def header_float(value: str, key: str, path: str | PathLike) -> float:
+    """A header value that must be a finite number > 0."""
+    try:
+        out = float(value)
+    except ValueError:
+        raise fail(path, f"header '{key}' is not a number: {value!r}") from None
+    if not np.isfinite(out) or out <= 0:
+        raise fail(path, f"header '{key}' must be a finite number > 0; got {value!r}")
+    return out

@@ -1,0 +1,501 @@
+"""From a measured file to a force: the pipeline behind ``fmdecon deconvolve`` (numpy, scipy).
+
+:func:`measure` reads a Nanonis ``.dat`` or a table (:func:`fmdecon.io.read_curve`),
+fills the sensor values from the arguments and the file header (recording where each came
+from), selects the sweeps and the curve to deconvolve, estimates the frequency-shift noise,
+runs the plausibility checks (:mod:`fmdecon.plausibility`), deconvolves with every requested
+method and adds, per method, the force's standard deviation (:func:`fmdecon.force_noise`),
+the energy (:mod:`fmdecon.energy`) and the inflection-point test
+(:func:`fmdecon.wellposedness.inflection_point_test`). The result is a :class:`Measurement`.
+Its outputs live in :mod:`fmdecon.measurement.outputs` and :mod:`fmdecon.measurement.plot`.
+
+Noise estimate (``df_noise`` of the deconvolved curve): with two or more single sweeps,
+the pooled scatter of the sweeps about their direction's mean gives the noise of one sweep,
+divided by sqrt(n) for the mean of n sweeps that is deconvolved; otherwise the
+high-frequency residual of the far half of the curve, ``std(second differences) / sqrt 6``
+(white noise of rms s gives second differences of rms s sqrt 6), which a smooth signal
+hardly affects there.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fmdecon.io import Spectroscopy, read_curve
+from fmdecon.io.units import SI_UNITS, format_quantity, parse_quantity
+from fmdecon.methods import METHODS, get_method
+from fmdecon.noise import force_noise
+from fmdecon.plausibility import (
+    Finding,
+    check_force,
+    check_inputs,
+    far_end_offset,
+)
+from fmdecon.wellposedness import WellPosedness, inflection_point_test
+
+__all__ = [
+    "SWEEP_CHOICES",
+    "ArgumentError",
+    "Measurement",
+    "MeasurementError",
+    "MethodResult",
+    "MissingValueError",
+    "SensorValue",
+    "measure",
+]
+
+#: Sweep selections: forward sweeps, backward sweeps, the file's average column, all sweeps.
+SWEEP_CHOICES = ("fwd", "bwd", "avg", "all")
+
+
+class MeasurementError(ValueError):
+    """A file that cannot be deconvolved; the message is one line naming the file or the
+    argument of :func:`measure` at fault."""
+
+
+class ArgumentError(MeasurementError):
+    """An argument of :func:`measure` that cannot be used.
+
+    Attributes
+    ----------
+    argument : str
+        Its name (``"amplitude"``, ``"k"``, ``"f0"``, ``"df_noise"``).
+    problem : str
+        What is wrong with it (the message is ``"<argument>: <problem>"``).
+    """
+
+    def __init__(self, argument: str, problem: str) -> None:
+        super().__init__(f"{argument}: {problem}")
+        self.argument = argument
+        self.problem = problem
+
+
+class MissingValueError(MeasurementError):
+    """A sensor value that is neither an argument of :func:`measure` nor in the file.
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    argument : str
+        The argument that would give it (``"amplitude"``, ``"k"``, ``"f0"``).
+    example : str
+        An example value with its unit (``"1.8kN/m"``).
+    """
+
+    def __init__(self, path: str, argument: str, example: str) -> None:
+        super().__init__(
+            f"{path}: {argument} is not in the file: give {argument} (e.g. {argument}={example!r})"
+        )
+        self.path = path
+        self.argument = argument
+        self.example = example
+
+
+@dataclass(frozen=True)
+class SensorValue:
+    """A value used by the deconvolution and where it came from.
+
+    Attributes
+    ----------
+    value : float
+        SI value.
+    unit : str
+        SI unit (``"m"``, ``"N/m"``, ``"Hz"``).
+    source : str
+        ``"argument --k 1.8kN/m"``, ``"file header '...' = 10E-12"``, ...
+    """
+
+    value: float
+    unit: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{format_quantity(self.value, self.unit)} ({self.source})"
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """The deconvolution of a measured curve by one method.
+
+    Attributes
+    ----------
+    method : str
+        Registry name.
+    force, force_std, energy : numpy.ndarray
+        Force [N], its standard deviation [N] for the estimated Δf noise, energy [J], on
+        the measurement's z (NaN where the method leaves them undefined).
+    wellposedness : WellPosedness or None
+        The inflection-point test on ``force`` (None if it could not run, see ``warnings``).
+    warnings : tuple of str
+        Warnings of the method, the noise propagation, the test and the force check.
+    force_bias : numpy.ndarray or None
+        Estimated magnitude of the smoothing bias [N] of a method whose strength is chosen
+        from the data (its ``fit`` capability; the combined uncertainty is
+        ``hypot(force_std, force_bias)``); None for the linear methods.
+    """
+
+    method: str
+    force: NDArray[np.float64]
+    force_std: NDArray[np.float64]
+    energy: NDArray[np.float64]
+    wellposedness: WellPosedness | None
+    warnings: tuple[str, ...] = ()
+    force_bias: NDArray[np.float64] | None = None
+
+    @property
+    def force_min(self) -> float:
+        """Smallest force [N] (most attractive)."""
+        return float(np.nanmin(self.force))
+
+    def z_at_min(self, z: NDArray[np.float64]) -> float:
+        """Position [m] of the smallest force."""
+        return float(z[int(np.nanargmin(self.force))])
+
+    def verdict(self, amplitude: float) -> str:
+        """``"well-posed"``, ``"ill-posed"`` (amplitude outside the forbidden range) or
+        ``"ill-posed, A forbidden"``; ``"test failed"`` if the test could not run."""
+        if self.wellposedness is None:
+            return "test failed"
+        if self.wellposedness.is_forbidden(amplitude):
+            return "ill-posed, A forbidden"
+        return self.wellposedness.verdict
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured curve, the values used and the deconvolution by each method.
+
+    Attributes
+    ----------
+    path : str
+        The file read.
+    z : numpy.ndarray
+        Distance [m], ascending (up to a constant), shape (N,).
+    sweeps : tuple of str
+        The sweeps used.
+    df_sweeps : numpy.ndarray
+        Their frequency shift as read [Hz], shape (len(sweeps), N).
+    df : numpy.ndarray
+        The curve deconvolved [Hz] (mean of ``df_sweeps``, minus ``df_offset``).
+    curve : str
+        How ``df`` was formed.
+    amplitude, k, f0 : SensorValue
+        Sensor values and their sources.
+    df_noise : SensorValue
+        rms noise of ``df`` [Hz] and how it was estimated.
+    df_offset : SensorValue
+        Constant subtracted from the mean of the sweeps [Hz] (0 unless asked for).
+    orientation : str
+        How the file's z column was mapped onto the distance.
+    results : mapping
+        Method name -> :class:`MethodResult`.
+    failed : mapping
+        Method name -> error message, for methods that rejected the input.
+    findings : tuple of Finding
+        Plausibility warnings (errors raise unless ``strict=False``).
+    file_sources : mapping
+        The reader's record of where z, Δf, f0, amplitude came from.
+    """
+
+    path: str
+    z: NDArray[np.float64]
+    sweeps: tuple[str, ...]
+    df_sweeps: NDArray[np.float64]
+    df: NDArray[np.float64]
+    curve: str
+    amplitude: SensorValue
+    k: SensorValue
+    f0: SensorValue
+    df_noise: SensorValue
+    df_offset: SensorValue
+    orientation: str
+    results: Mapping[str, MethodResult]
+    failed: Mapping[str, str] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    file_sources: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning: plausibility findings, then each method's (prefixed by its name)."""
+        out = [f.message for f in self.findings]
+        for name, result in self.results.items():
+            out += [w if w.startswith(name) else f"{name}: {w}" for w in result.warnings]
+        out += [f"{name} skipped: {message}" for name, message in self.failed.items()]
+        return out
+
+
+def _sweep_parts(name: str) -> tuple[str, bool, bool]:
+    """Sweep name -> (direction, is_average, is_filtered)."""
+    tokens = name.lower().split()
+    return ("bwd" if "bwd" in tokens else "fwd"), "avg" in tokens, "filt" in tokens
+
+
+def _residual_noise(curve: NDArray[np.float64]) -> float:
+    """``std(second differences) / sqrt 6`` of the far half of the curve."""
+    far = curve[curve.size // 2 :]
+    if far.size < 5:
+        far = curve
+    return float(np.std(np.diff(far, 2)) / np.sqrt(6.0))
+
+
+def _select(
+    spec: Spectroscopy, sweep: str
+) -> tuple[list[int], NDArray[np.float64], str, float, str]:
+    """Pick the sweeps: (indices, curve = their mean, description, noise, noise source)."""
+    if sweep not in SWEEP_CHOICES:
+        raise ValueError(f"sweep must be one of {', '.join(SWEEP_CHOICES)}; got {sweep!r}")
+    parts = [_sweep_parts(name) for name in spec.sweeps]
+    usable = [i for i, p in enumerate(parts) if not p[2]] or list(range(len(parts)))
+    if sweep == "avg":
+        chosen = [i for i in usable if parts[i][1]]
+        chosen = [i for i in chosen if parts[i][0] == "fwd"] or chosen
+        if not chosen:
+            raise ValueError(f"no average column; sweeps: {', '.join(spec.sweeps)}")
+        chosen = chosen[:1]
+    else:
+        directions = ("fwd", "bwd") if sweep == "all" else (sweep,)
+        chosen = [i for i in usable if parts[i][0] in directions and not parts[i][1]]
+        if not chosen:  # no single sweeps: the file's average column(s) of that direction
+            chosen = [i for i in usable if parts[i][0] in directions and parts[i][1]]
+        if not chosen:
+            raise ValueError(f"no {sweep} sweep; sweeps: {', '.join(spec.sweeps)}")
+    rows = spec.df[chosen]
+    curve = rows.mean(axis=0)
+    names = [spec.sweeps[i] for i in chosen]
+    described = (
+        f"sweep {names[0]}"
+        if len(names) == 1
+        else f"mean of the {len(names)} sweeps {', '.join(names)}"
+    )
+    singles = [i for i in chosen if not parts[i][1]]
+    if len(singles) >= 2 and len(singles) == len(chosen):
+        groups = {parts[i][0] for i in chosen}
+        residual = np.concatenate(
+            [
+                spec.df[[i for i in chosen if parts[i][0] == g]]
+                - spec.df[[i for i in chosen if parts[i][0] == g]].mean(axis=0)
+                for g in sorted(groups)
+            ]
+        )
+        dof = (len(chosen) - len(groups)) * spec.z.size
+        per_sweep = float(np.sqrt(np.sum(residual**2) / dof)) if dof > 0 else 0.0
+        if per_sweep > 0:
+            noise = per_sweep / np.sqrt(len(chosen))
+            source = (
+                f"scatter of the {len(chosen)} sweeps about their "
+                f"{'direction means' if len(groups) > 1 else 'mean'}: {per_sweep:.3g} Hz per "
+                f"sweep, / sqrt({len(chosen)}) for their mean"
+            )
+            return chosen, curve, described, noise, source
+    noise = _residual_noise(curve)
+    source = (
+        "high-frequency residual of the far half of the curve deconvolved "
+        "(std of second differences / sqrt 6)"
+    )
+    return chosen, curve, described, noise, source
+
+
+def _sensor(
+    name: str,
+    given: str | float | None,
+    from_file: float | None,
+    file_source: str,
+    kind: str,
+    example: str,
+    path: str,
+) -> SensorValue:
+    unit = SI_UNITS[kind]
+    if given is not None:
+        try:
+            value = parse_quantity(given, kind)
+        except ValueError as exc:
+            raise ArgumentError(name, str(exc)) from None
+        # the recorded source keeps the command line's spelling (it is in the outputs)
+        source = f"argument --{name} {given}"
+        if from_file is not None:
+            source += f" (the file says {format_quantity(from_file, unit)})"
+        return SensorValue(value, unit, source)
+    if from_file is None:
+        raise MissingValueError(path, name, example)
+    return SensorValue(float(from_file), unit, f"file: {file_source}")
+
+
+def _run_method(
+    name: str,
+    z: NDArray[np.float64],
+    df: NDArray[np.float64],
+    amplitude: float,
+    k: float,
+    f0: float,
+    df_noise: float,
+) -> MethodResult:
+    """One method: force, force_std, energy, well-posedness and their warnings."""
+    entry = get_method(name)
+    bias = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if entry.fit is not None:  # strength chosen from the data: std and bias of that fit
+            fit = entry.fit(z, df, amplitude, k, f0, df_noise=df_noise)
+            force = np.asarray(fit.force, dtype=np.float64)
+            std = np.asarray(fit.force_std, dtype=np.float64)
+            bias = np.asarray(fit.force_bias, dtype=np.float64)
+        else:
+            force = np.asarray(entry(z, df, amplitude, k, f0), dtype=np.float64)
+            std = np.asarray(force_noise(entry, z, amplitude, k, f0, df_noise), dtype=np.float64)
+        energy = entry.energy(z, df, force, amplitude, k, f0)
+    messages: list[str] = []
+    for item in caught:
+        text = str(item.message)
+        if text not in messages:
+            messages.append(text)
+    test: WellPosedness | None = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            test = inflection_point_test(z, force)
+    except ValueError as exc:
+        messages.append(f"inflection-point test not run: {exc}")
+    messages += [f.message for f in check_force(force, name)]
+    return MethodResult(name, force, std, energy, test, tuple(messages), bias)
+
+
+def measure(
+    path: str | PathLike,
+    *,
+    amplitude: str | float | None = None,
+    k: str | float | None = None,
+    f0: str | float | None = None,
+    methods: Sequence[str] | None = None,
+    sweep: str = "fwd",
+    df_noise: str | float | None = None,
+    subtract_offset: bool = False,
+    flip_z: bool = False,
+    strict: bool = True,
+) -> Measurement:
+    """Read a measured file and deconvolve it with every requested method.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Nanonis ``.dat`` Z spectroscopy or a table (``.csv``, ``.txt``...).
+    amplitude, k, f0 : str or float, optional
+        Oscillation amplitude, spring constant, resonance frequency: SI numbers or strings
+        with unit suffixes (``"60pm"``, ``"1.8kN/m"``, ``"32.768kHz"``). Missing values are
+        taken from the file header (f0 and the amplitude set-point of Nanonis files); k is
+        never in a Nanonis file.
+    methods : sequence of str, optional
+        Registered method names (default: all of :data:`fmdecon.METHODS`).
+    sweep : {"fwd", "bwd", "avg", "all"}
+        Which sweeps are used: the single forward (backward) sweeps, or the file's average
+        column where it has no single sweeps; ``avg`` the file's (forward) average column;
+        ``all`` the single sweeps of both directions. Their mean is deconvolved.
+    df_noise : str or float, optional
+        rms noise of the deconvolved curve [Hz] (default: estimated from the data).
+    subtract_offset : bool
+        Subtract the mean of the far end (the last 10 % of the points) from the curve.
+    flip_z : bool
+        Map ``z = -z_file`` (for a z column that grows towards the sample).
+    strict : bool
+        If True (default), implausible values (:mod:`fmdecon.plausibility` errors) raise;
+        if False they become warnings.
+
+    Returns
+    -------
+    Measurement
+
+    Raises
+    ------
+    MeasurementError
+        One line naming the file and the problem (unreadable file, missing value,
+        implausible value, every method failed); :class:`ArgumentError` for an argument
+        that cannot be used (its ``argument`` attribute names it), :class:`MissingValueError`
+        for a sensor value neither given nor in the file.
+    """
+    path_text = str(path)
+    try:
+        spec = read_curve(path, flip_z=flip_z)
+    except ValueError as exc:
+        raise MeasurementError(str(exc)) from None
+    names = list(methods) if methods else list(METHODS)
+    for name in names:
+        if name not in METHODS:
+            raise MeasurementError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    a_value = _sensor(
+        "amplitude",
+        amplitude,
+        spec.amplitude,
+        spec.source.get("amplitude", ""),
+        "length",
+        "60pm",
+        path_text,
+    )
+    k_value = _sensor("k", k, spec.k, spec.source.get("k", ""), "stiffness", "1.8kN/m", path_text)
+    f_value = _sensor(
+        "f0", f0, spec.f0, spec.source.get("f0", ""), "frequency", "32.768kHz", path_text
+    )
+    try:
+        chosen, curve, described, noise, noise_source = _select(spec, sweep)
+    except ValueError as exc:
+        raise MeasurementError(f"{path_text}: {exc}") from None
+    if df_noise is not None:
+        try:
+            given = parse_quantity(df_noise, "frequency")
+        except ValueError as exc:
+            raise ArgumentError("df_noise", str(exc)) from None
+        noise_value = SensorValue(
+            given, "Hz", f"argument --df-noise {df_noise} (the data suggest {noise:.3g} Hz)"
+        )
+    else:
+        noise_value = SensorValue(noise, "Hz", f"estimated: {noise_source}")
+    offset = 0.0
+    offset_source = "not subtracted (use --subtract-offset)"
+    if subtract_offset:
+        offset, error, count = far_end_offset(curve)
+        curve = curve - offset
+        z_far = format_quantity(float(spec.z[-count]), "m")
+        offset_source = (
+            f"mean of the last {count} points (z >= {z_far}), +- {error:.2g} Hz, subtracted"
+        )
+    z = np.array(spec.z)
+    findings = check_inputs(z, curve, a_value.value, k_value.value, f_value.value)
+    errors = [f.message for f in findings if f.level == "error"]
+    if errors and strict:
+        raise MeasurementError(f"{path_text}: {'; '.join(errors)}")
+
+    results: dict[str, MethodResult] = {}
+    failed: dict[str, str] = {}
+    for name in names:
+        try:
+            results[name] = _run_method(
+                name, z, curve, a_value.value, k_value.value, f_value.value, noise_value.value
+            )
+        except (ValueError, MemoryError) as exc:
+            failed[name] = str(exc)
+    if not results:
+        problems = "; ".join(f"{n}: {m}" for n, m in failed.items())
+        raise MeasurementError(f"{path_text}: every method failed: {problems}")
+    return Measurement(
+        path=path_text,
+        z=z,
+        sweeps=tuple(spec.sweeps[i] for i in chosen),
+        df_sweeps=np.array(spec.df[chosen]),
+        df=curve,
+        curve=described,
+        amplitude=a_value,
+        k=k_value,
+        f0=f_value,
+        df_noise=noise_value,
+        df_offset=SensorValue(offset, "Hz", offset_source),
+        orientation=spec.orientation,
+        results=results,
+        failed=failed,
+        findings=tuple(findings),
+        file_sources=dict(spec.source),
+    )
