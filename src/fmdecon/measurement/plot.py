@@ -7,6 +7,8 @@ import io
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
+
 from fmdecon.io.units import format_quantity
 from fmdecon.measurement.pipeline import Measurement
 from fmdecon.methods import METHODS
