@@ -424,4 +424,7 @@ def test_k_error_relation(calibration_study, method: str) -> None:
         warnings.simplefilter("ignore", UserWarning)
         base = METHODS[method](z, df, 100e-12, 1800.0, 32768.0)
         scaled = METHODS[method](z, df, 100e-12, 1800.0 * 1.02, 32768.0)
-    np.testing.assert_allclose(scaled, 1.02 * base, rtol=1e-12, atol=1e-24)
+    # a strength chosen from the data is chosen anew for the other k (its operator built and
+    # diagonalised again): equal to the rounding of that decomposition
+    rtol = 1e-9 if METHODS[method].fit is not None else 1e-12
+    np.testing.assert_allclose(scaled, 1.02 * base, rtol=rtol, atol=1e-24)
