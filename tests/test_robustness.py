@@ -426,5 +426,9 @@ def test_k_error_relation(calibration_study, method: str) -> None:
         scaled = METHODS[method](z, df, 100e-12, 1800.0 * 1.02, 32768.0)
     # a strength chosen from the data is chosen anew for the other k (its operator built and
     # diagonalised again): equal to the rounding of that decomposition
-    rtol = 1e-9 if METHODS[method].fit is not None else 1e-12
-    np.testing.assert_allclose(scaled, 1.02 * base, rtol=rtol, atol=1e-24)
+    # (of the largest force: the tail's tiny values carry the same absolute rounding)
+    if METHODS[method].fit is not None:
+        rtol, atol = 1e-9, 1e-12 * float(np.max(np.abs(base)))
+    else:
+        rtol, atol = 1e-12, 1e-24
+    np.testing.assert_allclose(scaled, 1.02 * base, rtol=rtol, atol=atol)

@@ -392,6 +392,14 @@ def _solve(
 ) -> MethodFit:
     rows = df.reshape(-1, z.size)
     sigma = _noise(df_noise, df).reshape(-1)
+    if rows.shape[0] == 0:  # an empty batch: nothing to fit, no operator to build
+        empty = np.zeros(df.shape)
+        return MethodFit(
+            empty,
+            empty.copy(),
+            empty.copy(),
+            {"strength": np.zeros(df.shape[:-1]), "df_noise": sigma.reshape(df.shape[:-1])},
+        )
     op = regularized_operator(z.size, float(z[0]), float(z[-1]), amplitude, k, f0, upsample)
     if rows.shape[0] >= _DENSE_ROWS:  # a batch: one dense product with G V (BLAS)
         y = rows @ op.data_basis  # (R, K')
