@@ -34,7 +34,7 @@ results: $(STAMP)
 	$(SNAKEMAKE) --configfile $(CONFIG)
 	$(SNAKEMAKE) --report results/$(STUDY)/report.html --configfile $(CONFIG)
 
-# the noise and calibration studies (docs/physics.md sections 7-8): ~3 min on 2 cores
+# the noise and calibration studies (docs/physics.md sections 7-8): ~12 min on 2 cores
 noise: $(STAMP)
 	$(SNAKEMAKE) --configfile config/noise.yaml
 	$(SNAKEMAKE) --configfile config/calibration.yaml

@@ -35,7 +35,11 @@ def _values(name: str, value: Any) -> str:
 
 
 def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    """``a``, ``a and b``, ``a, b and c``; ``""`` for none (a study without a published
+    method)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def study_summary(config: Mapping[str, Any]) -> dict[str, Any]:
