@@ -11,19 +11,26 @@ from pathlib import Path
 from typing import Any
 
 from fmdecon.plot import FigureEntry
+from fmdecon.welker2012.facts import published
 
 __all__ = ["ENTRIES"]
 
 CAPTIONS = Path(__file__).resolve().parent / "captions"
 
 
+def _is_published(method: str) -> bool:
+    return bool(published([method]))
+
+
 def _figure(stem: str, body: str, title: str, **needs: Any) -> FigureEntry:
+    needs.setdefault("method_filter", _is_published)  # at least one of the paper's methods
     return FigureEntry(
         stem, f"fmdecon.welker2012.figures:{body}", title, CAPTIONS / f"{stem}.rst", **needs
     )
 
 
-#: The paper's figures: noise-free studies only, the paper's methods only.
+#: The paper's figures: noise-free studies only, the paper's methods only (a study without
+#: any of them, such as config/regularized.yaml, makes none of them).
 ENTRIES: tuple[FigureEntry, ...] = (
     _figure("fig2_morse_cod", "cod_figure", "CoD versus amplitude, Morse law", law="morse"),
     _figure(
