@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -259,8 +261,9 @@ def test_batch_with_a_bad_file(capsys, tmp_path):
 def test_several_files_need_a_directory_or_pattern(capsys, tmp_path):
     files = [morse_table(tmp_path / f"m{i}.csv", f0=F0, k=K, amplitude=AMPLITUDE) for i in (1, 2)]
     status, _, err = run(capsys, *files, "-o", tmp_path / "one.nc", "--method", "matrix_exact")
-    assert status == 1
+    assert status == 2  # a usage error (it was 1, the status of "some files failed")
     assert "pattern" in err
+    assert not (tmp_path / "one.nc").exists()
     status, _, err = run(
         capsys, *files, "-o", tmp_path / "res_{stem}.csv", "--method", "matrix_exact"
     )
@@ -302,3 +305,94 @@ def test_missing_spring_constant_and_bad_quantity(capsys):
     status, _, err = run(capsys, DATA, "--k", "1.8 kN per m")
     assert status == 2
     assert "unknown stiffness unit" in err
+
+
+# -- outputs never replace an input, nor an existing file without --overwrite ------------------
+def nanonis_copy(folder):
+    return Path(shutil.copy(DATA, folder / "Z.dat"))
+
+
+@pytest.mark.parametrize(
+    ("target", "extra"),
+    [
+        ("Z.dat", []),  # the same path
+        ("link.dat", []),  # a symbolic link to the input
+        ("hard.dat", []),  # a hard link: the same file under another name
+        ("{stem}.dat", []),  # a pattern that names the input
+        (".", ["--format", "csv", "--input-as-csv"]),  # a directory holding the input
+        ("plot:Z.dat", []),  # the plot target
+        ("plot:{name}", []),
+    ],
+)
+def test_an_input_is_never_written_over(capsys, tmp_path, monkeypatch, target, extra):
+    monkeypatch.chdir(tmp_path)
+    source = nanonis_copy(tmp_path)
+    if "--input-as-csv" in extra:  # a CSV input and --output its directory, --format csv
+        extra = extra[:2]
+        source = morse_table(tmp_path / "Z.csv", f0=F0, k=K, amplitude=AMPLITUDE)
+        (tmp_path / "Z.dat").unlink()
+    (tmp_path / "link.dat").symlink_to(source)
+    os.link(source, tmp_path / "hard.dat")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    option = "--plot" if target.startswith("plot:") else "-o"
+    status, out, err = run(
+        capsys, source.name, "--k", "1800", option, target.removeprefix("plot:"), *extra
+    )
+    assert status == 2
+    assert "is the input file" in err
+    assert "refusing to write over a measurement" in err
+    assert len(err.strip().splitlines()) == 1
+    assert out == ""
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_refused_batch_writes_nothing(capsys, tmp_path):
+    good = morse_table(tmp_path / "good.csv", f0=F0, k=K, amplitude=AMPLITUDE)
+    source = nanonis_copy(tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    # the second file's output would be the first file: refused before anything is written
+    status, out, err = run(
+        capsys, good, source, "-o", tmp_path / "{stem}.dat", "--k", "1800", "--method", "matrix"
+    )
+    assert status == 2
+    assert "is the input file" in err
+    assert out == ""
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_an_existing_output_needs_overwrite(capsys, tmp_path):
+    source = nanonis_copy(tmp_path)
+    target = tmp_path / "Z.nc"
+    target.write_bytes(b"earlier result")
+    status, _, err = run(capsys, source, "--k", "1800", "-o", target, "--method", "matrix")
+    assert status == 2
+    assert f"--output {target} exists: pass --overwrite to replace it" in err
+    assert target.read_bytes() == b"earlier result"
+    status, _, err = run(
+        capsys, source, "--k", "1800", "-o", target, "--method", "matrix", "--overwrite"
+    )
+    assert status == 0, err
+    with xr.open_dataset(target) as data:
+        assert list(data.deconvolution.values) == ["matrix"]
+    # --overwrite never extends to an input
+    status, _, err = run(capsys, source, "--k", "1800", "-o", source, "--overwrite")
+    assert status == 2
+    assert "is the input file" in err
+    assert source.read_bytes() == DATA.read_bytes()
+
+
+def test_two_inputs_with_one_target_are_refused(capsys, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        morse_table(tmp_path / folder / "m.csv", f0=F0, k=K, amplitude=AMPLITUDE)
+    status, _, err = run(
+        capsys, tmp_path / "a" / "m.csv", tmp_path / "b" / "m.csv", "-o", tmp_path / "out"
+    )
+    assert status == 2
+    assert "is the target of both" in err
+    assert not (tmp_path / "out").exists()
+    status, _, err = run(
+        capsys, tmp_path / "a" / "m.csv", "-o", tmp_path / "x.nc", "--plot", tmp_path / "x.nc"
+    )
+    assert status == 2
+    assert "of both --output and --plot" in err

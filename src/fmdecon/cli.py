@@ -6,7 +6,9 @@ Exit status: 0 = success (``diff``: equal within tolerance), 1 = ``diff``: the d
 2 = error (unreadable file, different quantities, invalid configuration, bad usage, the one
 file of ``deconvolve`` failed). Errors are one message on stderr naming the file or
 argument, without a traceback; nothing is written on error (``--output`` and ``--plot``
-files are written atomically).
+files are written atomically). ``deconvolve`` checks every target before it reads any file:
+a target that is one of the inputs (also through a link), a target shared by two inputs,
+or an existing one without ``--overwrite`` is a usage error (2) and nothing is written.
 """
 
 from __future__ import annotations
@@ -164,6 +166,86 @@ def _target(
     return given
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same file through any link when both exist
+    (:func:`os.path.samefile`), else the same resolved path."""
+    try:
+        if first.exists() and second.exists():
+            return os.path.samefile(first, second)
+    except OSError:
+        pass
+    resolved = [os.path.normcase(os.path.realpath(p)) for p in (first, second)]
+    return resolved[0] == resolved[1]
+
+
+def _plan_outputs(
+    files: Sequence[Path],
+    output: Path | None,
+    plot: Path | None,
+    suffix: str,
+    overwrite: bool,
+) -> list[tuple[Path, Path | None, Path | None]]:
+    """(input, output, plot) per input file, checked before anything is computed or written.
+
+    Raises ValueError (a usage error) for a target that is one of the inputs (the same path,
+    or the same file through a link), a target shared by two inputs or by ``--output`` and
+    ``--plot``, an existing target without ``overwrite``, or an unsupported plot format.
+    """
+    several = len(files) > 1
+    plan = [
+        (
+            path,
+            _target("--output", output, path, several, suffix),
+            _target("--plot", plot, path, several, ".png"),
+        )
+        for path in files
+    ]
+    claimed: list[tuple[str, Path, Path]] = []  # (option, target, the input it is for)
+    for path, *targets in plan:
+        for option, target in zip(("--output", "--plot"), targets, strict=True):
+            if target is None:
+                continue
+            if target.is_dir():
+                raise ValueError(f"{option} {target}: is a directory")
+            for source in files:
+                if _same_file(target, source):
+                    how = (
+                        ""
+                        if str(target) == str(source)
+                        else " (the same file by another name or link)"
+                    )
+                    instead = source.with_suffix(suffix if option == "--output" else ".png")
+                    hint = f", e.g. {instead}" if not _same_file(instead, source) else ""
+                    raise ValueError(
+                        f"{option} {target} is the input file {source}{how}: refusing to "
+                        f"write over a measurement; choose another {option}{hint}"
+                    )
+            for other_option, other, other_source in claimed:
+                if _same_file(target, other):
+                    whose = (
+                        f"of both {other_source} and {path}"
+                        if other_source != path
+                        else f"of both {other_option} and {option} for {path}"
+                    )
+                    raise ValueError(
+                        f"{option} {target} is the target {whose}: give each its own file "
+                        "(e.g. a pattern with {name}, or another directory)"
+                    )
+            if target.exists() and not overwrite:
+                raise ValueError(
+                    f"{option} {target} exists: pass --overwrite to replace it (nothing was "
+                    "written)"
+                )
+            claimed.append((option, target, path))
+    if plot is not None:
+        from fmdecon.plot import image_format
+
+        for _, _, target in plan:
+            if target is not None:
+                image_format(target)
+    return plan
+
+
 def _format_table(rows: Sequence[dict[str, str]]) -> str:
     if not rows:
         return ""
@@ -211,13 +293,14 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
     fmt = args.format or (
         "csv" if args.output is not None and args.output.suffix.lower() == ".csv" else "nc"
     )
-    suffix = f".{fmt}"
+    try:  # usage errors: every target is checked before any file is read or written
+        plan = _plan_outputs(files, args.output, args.plot, f".{fmt}", args.overwrite)
+    except ValueError as exc:
+        return _error("deconvolve", exc)
     rows: list[dict[str, str]] = []
     failures = 0
-    for path in files:
+    for path, output, plot in plan:
         try:
-            output = _target("--output", args.output, path, several, suffix)
-            plot = _target("--plot", args.plot, path, several, ".png")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = measure(
@@ -348,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "exit status: 0 = success, 1 = some of several files failed (the others are "
-            "written), 2 = error (bad usage, or the one file failed)"
+            "written), 2 = error (bad usage, a target that is an input or exists without "
+            "--overwrite, or the one file failed)"
         ),
     )
     deconvolve.add_argument("files", nargs="+", metavar="FILE", help="input files or globs")
@@ -384,6 +468,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deconvolve.add_argument(
         "--format", choices=("nc", "csv"), help="output format (default from --output, else nc)"
+    )
+    deconvolve.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing --output/--plot files (an input file is never written over)",
     )
     deconvolve.add_argument(
         "--subtract-offset",
