@@ -346,10 +346,10 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
             lines.append(f"  df offset = {result.df_offset}")
         for name, res in result.results.items():
             test = res.wellposedness
-            lines.append(
-                f"  well-posedness ({name}): "
-                + (test.summary() if test is not None else "test not run")
-            )
+            text = f"  well-posedness ({name}): {res.verdict(result.amplitude.value)}"
+            if test is not None and test.points:
+                text += f"; {test.details()}"
+            lines.append(text)
         written = [str(p) for p in (output, plot) if p is not None]
         lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
         _emit("\n".join(lines) + "\n")

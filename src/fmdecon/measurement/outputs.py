@@ -22,7 +22,8 @@ __all__ = ["csv_text", "summary_rows", "to_dataset", "write_csv", "write_netcdf"
 
 
 def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
-    """One row per method: file, method, F_min, z at F_min, verdict (formatted strings)."""
+    """One row per method: file, method, F_min, z at F_min, and the verdict at the amplitude
+    used with its brief reason (formatted strings)."""
     rows = []
     name = Path(measurement.path).name
     amplitude = measurement.amplitude.value
@@ -33,7 +34,7 @@ def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
                 "method": method,
                 "F_min": format_quantity(result.force_min, "N", 3),
                 "z at F_min": format_quantity(result.z_at_min(measurement.z), "m", 4),
-                "verdict": result.verdict(amplitude),
+                "verdict": result.verdict(amplitude).short,
             }
         )
     for method in measurement.failed:
@@ -70,10 +71,11 @@ def to_dataset(measurement: Measurement) -> Any:
     Coordinates ``z`` [m], ``deconvolution``, ``sweep``, ``inflection``, ``forbidden_range``;
     variables ``frequency_shift`` (the curve deconvolved), ``frequency_shift_sweep`` (each
     sweep used, as read), ``force``, ``force_std``, ``energy``, the force minimum, the
-    well-posedness (verdict, origin, S and its 95 % interval at each inflection point z_i,
-    forbidden amplitude ranges) and the scalars ``amplitude``, ``k``, ``f0``, ``df_noise``,
-    ``df_offset`` with their ``source``. Global attributes: provenance, the input file, the
-    orientation, the curve, warnings.
+    well-posedness (the verdict at the amplitude used and its reason, origin, S and its 95 %
+    interval at each inflection point z_i, forbidden amplitude ranges) and the scalars
+    ``amplitude``, ``k``, ``f0``, ``df_noise``, ``df_offset`` with their ``source``. Global
+    attributes: provenance, the input file, the orientation, the curve, the reader's notes,
+    warnings.
     """
     import xarray as xr
 
@@ -83,6 +85,7 @@ def to_dataset(measurement: Measurement) -> Any:
     methods = list(m.results)
     results = [m.results[n] for n in methods]
     tests = [r.wellposedness for r in results]
+    verdicts = [r.verdict(m.amplitude.value) for r in results]
     points = [t.points if t is not None else () for t in tests]
     n_points = max((len(p) for p in points), default=0)
     ranges = [t.forbidden_amplitudes if t is not None else () for t in tests]
@@ -160,15 +163,24 @@ def to_dataset(measurement: Measurement) -> Any:
         ),
         "wellposedness_verdict": (
             ("deconvolution",),
-            np.array([r.verdict(m.amplitude.value) for r in results], dtype=object),
-            cf(None, "inflection-point test (Sader et al. 2018): verdict at this amplitude"),
+            np.array([v.label for v in verdicts], dtype=object),
+            cf(
+                None,
+                "inflection-point test (Sader et al. 2018): verdict at the amplitude used",
+                flag_meanings="well-posed | ill-posed at this amplitude | undecided",
+            ),
+        ),
+        "wellposedness_reason": (
+            ("deconvolution",),
+            np.array([v.reason for v in verdicts], dtype=object),
+            cf(None, "inflection-point test: why this verdict"),
         ),
         "wellposedness_summary": (
             ("deconvolution",),
             np.array(
-                [t.summary() if t is not None else "test not run" for t in tests], dtype=object
+                [t.details() if t is not None else "test not run" for t in tests], dtype=object
             ),
-            cf(None, "inflection-point test: summary"),
+            cf(None, "inflection-point test: S and the force jump at each inflection point"),
         ),
         "wellposedness_origin": (
             ("deconvolution",),
@@ -313,7 +325,7 @@ def csv_text(measurement: Measurement) -> str:
         test = result.wellposedness
         lines.append(
             f"# wellposedness {name}: {result.verdict(m.amplitude.value)}; "
-            + (test.summary() if test is not None else "test not run")
+            + (test.details() if test is not None else "test not run")
         )
     for text in m.warnings:
         lines.append(f"# warning: {text}")

@@ -37,7 +37,7 @@ from fmdecon.plausibility import (
     check_inputs,
     far_end_offset,
 )
-from fmdecon.wellposedness import WellPosedness, inflection_point_test
+from fmdecon.wellposedness import Verdict, WellPosedness, inflection_point_test
 
 __all__ = [
     "SWEEP_CHOICES",
@@ -139,6 +139,12 @@ class MethodResult:
         Estimated magnitude of the smoothing bias [N] of a method whose strength is chosen
         from the data (its ``fit`` capability; the combined uncertainty is
         ``hypot(force_std, force_bias)``); None for the linear methods.
+    test_problem : str
+        Why the inflection-point test could not run ("" if it ran).
+    incomplete : str
+        Why the measured curve may miss an inflection point beyond its far end (a Δf that
+        has not decayed there; "" if it has): :meth:`verdict` is then undecided where the
+        test alone would say well-posed.
     """
 
     method: str
@@ -148,24 +154,38 @@ class MethodResult:
     wellposedness: WellPosedness | None
     warnings: tuple[str, ...] = ()
     force_bias: NDArray[np.float64] | None = None
+    test_problem: str = ""
+    incomplete: str = ""
 
     @property
     def force_min(self) -> float:
-        """Smallest force [N] (most attractive)."""
-        return float(np.nanmin(self.force))
+        """Smallest force [N] (most attractive); NaN if the force is nowhere finite."""
+        finite = self.force[np.isfinite(self.force)]
+        return float(finite.min()) if finite.size else float("nan")
 
     def z_at_min(self, z: NDArray[np.float64]) -> float:
-        """Position [m] of the smallest force."""
+        """Position [m] of the smallest force; NaN if the force is nowhere finite."""
+        if not np.isfinite(self.force).any():
+            return float("nan")
         return float(z[int(np.nanargmin(self.force))])
 
-    def verdict(self, amplitude: float) -> str:
-        """``"well-posed"``, ``"ill-posed"`` (amplitude outside the forbidden range) or
-        ``"ill-posed, A forbidden"``; ``"test failed"`` if the test could not run."""
+    def verdict(self, amplitude: float) -> Verdict:
+        """The well-posedness at ``amplitude`` [m]: well-posed, ill-posed at this amplitude or
+        undecided, with the reason (:meth:`fmdecon.wellposedness.WellPosedness.decide`;
+        undecided also where the test could not run, or where it finds nothing but the
+        curve is ``incomplete``)."""
         if self.wellposedness is None:
-            return "test failed"
-        if self.wellposedness.is_forbidden(amplitude):
-            return "ill-posed, A forbidden"
-        return self.wellposedness.verdict
+            return Verdict.not_run(amplitude, self.test_problem or "no result")
+        verdict = self.wellposedness.decide(amplitude)
+        if verdict.status == "well-posed" and self.incomplete:
+            return Verdict(
+                "undecided",
+                float(amplitude),
+                f"{self.incomplete}: the force beyond it is unknown, and an inflection point "
+                f"there cannot be excluded (within the curve: {verdict.brief})",
+                "Δf not decayed",
+            )
+        return verdict
 
 
 @dataclass(frozen=True)
@@ -335,6 +355,7 @@ def _run_method(
     k: float,
     f0: float,
     df_noise: float,
+    incomplete: str = "",
 ) -> MethodResult:
     """One method: force, force_std, energy, well-posedness and their warnings."""
     entry = get_method(name)
@@ -356,14 +377,16 @@ def _run_method(
         if text not in messages:
             messages.append(text)
     test: WellPosedness | None = None
+    problem = ""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             test = inflection_point_test(z, force)
     except ValueError as exc:
+        problem = str(exc)
         messages.append(f"inflection-point test not run: {exc}")
     messages += [f.message for f in check_force(force, name)]
-    return MethodResult(name, force, std, energy, test, tuple(messages), bias)
+    return MethodResult(name, force, std, energy, test, tuple(messages), bias, problem, incomplete)
 
 
 def measure(
@@ -469,12 +492,22 @@ def measure(
     if errors and strict:
         raise MeasurementError(f"{path_text}: {'; '.join(errors)}")
 
+    far_end = any(f.check == "far_end" for f in findings)
+    z_far = format_quantity(float(z[-1]), "m")
+    incomplete = f"Δf has not decayed at the far end of the curve (z = {z_far})" if far_end else ""
     results: dict[str, MethodResult] = {}
     failed: dict[str, str] = {}
     for name in names:
         try:
             results[name] = _run_method(
-                name, z, curve, a_value.value, k_value.value, f_value.value, noise_value.value
+                name,
+                z,
+                curve,
+                a_value.value,
+                k_value.value,
+                f_value.value,
+                noise_value.value,
+                incomplete,
             )
         except (ValueError, MemoryError) as exc:
             failed[name] = str(exc)
