@@ -455,3 +455,53 @@ def test_verdict_of_the_real_file_without_the_offset(capsys):
     assert set(cells) == set(fmdecon.METHODS)
     assert set(cells.values()) == {"well-posed (no inflection point)"}
     assert "no inflection point in z = -0.1959 to 0.2" in out
+
+
+# -- aborted Nanonis sweeps (variants of z.dat written by tests/test_readers.aborted) ----------
+def test_aborted_sweep_is_read_and_said(capsys, tmp_path):
+    from test_readers import aborted
+
+    source = aborted(tmp_path / "aborted.dat", rows_from=120, columns="[bwd]")
+    target = tmp_path / "aborted.nc"
+    status, out, err = run(
+        capsys, source, "--k", "1800", "--sweep", "fwd", "-o", target, "--method", "matrix_exact"
+    )
+    assert status == 0, err
+    assert out.startswith(f"{source}: 120 points, mean of the 3 sweeps 00001, 00002, 00003")
+    warnings = [line for line in err.splitlines() if "warning: aborted.dat:" in line]
+    assert warnings[0].endswith(
+        "dropped 4 frequency-shift column(s) without a finite value (a sweep that did not run): "
+        "'Frequency Shift [AVG] [bwd] (Hz)', 'Frequency Shift [00001] [bwd] (Hz)', "
+        "'Frequency Shift [00002] [bwd] (Hz)', 'Frequency Shift [00003] [bwd] (Hz)'"
+    )
+    assert warnings[1].endswith(
+        "aborted sweep: dropped the last 80 of 200 rows (lines 256-335, NaN in z and every "
+        "frequency-shift column); kept 120 rows"
+    )
+    with xr.open_dataset(target) as data:
+        assert data.z.size == 120
+        assert "dropped the last 80 of 200 rows" in data.attrs["reader_notes"]
+        assert "dropped the last 80 of 200 rows" in data.attrs["warnings"]
+        np.testing.assert_allclose(
+            data.frequency_shift, read_curve(DATA).df[1:4, :120].mean(axis=0), rtol=1e-12
+        )
+
+
+@pytest.mark.parametrize(
+    ("variant", "options", "message"),
+    [
+        ({"columns": "[bwd]"}, ["--sweep", "bwd"], "no bwd sweep; sweeps: AVG, 00001, 00002"),
+        ({"columns": "Frequency Shift"}, [], "no usable data: every frequency-shift column"),
+        ({"rows_from": 150, "cells": [(10, "Z rel (m)")]}, [], "line 146: Z rel (m) is nan"),
+    ],
+)
+def test_aborted_sweep_refused(capsys, tmp_path, variant, options, message):
+    from test_readers import aborted
+
+    source = aborted(tmp_path / "aborted.dat", **variant)
+    status, out, err = run(capsys, source, "--k", "1800", *options, "-o", tmp_path / "o.nc")
+    assert status == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    assert not (tmp_path / "o.nc").exists()

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "assemble",
+    "drop_padding",
     "fail",
     "freeze",
     "header_float",
@@ -111,11 +112,99 @@ def assemble(
         raise fail(
             path,
             f"line {first_line + i}: {z_label} is not monotonic "
-            f"({z_file[i - 1]!r} then {z_file[i]!r} then {z_file[min(i + 1, n - 1)]!r})",
+            f"({float(z_file[i - 1])!r} then {float(z_file[i])!r} then "
+            f"{float(z_file[min(i + 1, n - 1)])!r})",
         )
     mapping = f"z = -({z_label}) (flip_z=True)" if flip_z else default_orientation
     orientation = f"{mapping}; {order}"
     return np.ascontiguousarray(z), np.ascontiguousarray(df), orientation
+
+
+def drop_padding(
+    path: str | PathLike,
+    z_file: NDArray[np.float64],
+    df: NDArray[np.float64],
+    z_label: str,
+    df_labels: Sequence[str],
+    first_line: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[int], list[str]]:
+    """The finite part of a table that an aborted sweep padded with NaN.
+
+    Frequency-shift columns without a finite value (a sweep that never ran, e.g. the
+    ``[bwd]`` columns) are dropped, then the rows at the end of the table (file order) that
+    hold a non-finite z or Δf (the padding of a sweep stopped early). A non-finite value
+    before the last complete row stays in the table (the caller's checks name it).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file (for messages).
+    z_file : numpy.ndarray
+        z column as read, shape (N,).
+    df : numpy.ndarray
+        Frequency-shift columns as read, shape (n_columns, N).
+    z_label : str
+        Label of the z column.
+    df_labels : sequence of str
+        Labels of the frequency-shift columns.
+    first_line : int
+        1-based line number of the first data row.
+
+    Returns
+    -------
+    (z_file, df, kept, notes)
+        The finite part, the indices of the columns kept, and one note per change (empty
+        if nothing was dropped).
+
+    Raises
+    ------
+    ValueError
+        If nothing usable is left: every frequency-shift column is NaN, or fewer than 3
+        complete rows precede the padding.
+    """
+    notes: list[str] = []
+    empty = ~np.isfinite(df).any(axis=1)
+    if empty.all():
+        raise fail(
+            path,
+            f"no usable data: every frequency-shift column ({', '.join(df_labels)}) is NaN "
+            "in every row (an aborted sweep that recorded nothing?)",
+        )
+    kept = [int(i) for i in np.flatnonzero(~empty)]
+    if empty.any():
+        dropped = [f"'{df_labels[i]}'" for i in np.flatnonzero(empty)]
+        notes.append(
+            f"dropped {len(dropped)} frequency-shift column(s) without a finite value (a "
+            f"sweep that did not run): {', '.join(dropped)}"
+        )
+        df = df[kept]
+    complete = np.isfinite(z_file) & np.isfinite(df).all(axis=0)
+    n = z_file.size
+    last = int(np.flatnonzero(complete)[-1]) + 1 if complete.any() else 0
+    if last < n:
+        if last < 3:
+            raise fail(
+                path,
+                f"no usable data: only {last} complete row(s) before the NaN padding that "
+                f"starts at line {first_line + last} (an aborted sweep?); needs at least 3",
+            )
+        tail = slice(last, n)
+        nan_z = not np.isfinite(z_file[tail]).all()
+        nan_df = [
+            df_labels[i]
+            for row, i in zip(df, kept, strict=True)
+            if not np.isfinite(row[tail]).all()
+        ]
+        if len(nan_df) == len(kept):
+            where = f"{'z and ' if nan_z else ''}every frequency-shift column"
+        else:
+            where = ", ".join(f"'{label}'" for label in ([z_label] if nan_z else []) + nan_df)
+        notes.append(
+            f"aborted sweep: dropped the last {n - last} of {n} rows (lines "
+            f"{first_line + last}-{first_line + n - 1}, NaN in {where}); kept {last} rows"
+        )
+        z_file, df = z_file[:last], df[:, :last]
+    return z_file, df, kept, notes
 
 
 def freeze(*arrays: NDArray[np.float64]) -> None:

@@ -293,6 +293,7 @@ def to_dataset(measurement: Measurement) -> Any:
             "curve": m.curve,
             "sweeps_used": ", ".join(m.sweeps),
             "noise_source": m.df_noise.source,
+            "reader_notes": "\n".join(m.notes) or "none",
             "warnings": "\n".join(m.warnings) or "none",
             "failed_methods": "\n".join(f"{n}: {e}" for n, e in m.failed.items()) or "none",
         }

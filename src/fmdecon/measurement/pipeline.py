@@ -222,6 +222,9 @@ class Measurement:
         Plausibility warnings (errors raise unless ``strict=False``).
     file_sources : mapping
         The reader's record of where z, Δf, f0, amplitude came from.
+    notes : tuple of str
+        What the reader dropped (the NaN padding and all-NaN columns of an aborted sweep:
+        :attr:`fmdecon.io.Spectroscopy.notes`); the first of :attr:`warnings`.
     """
 
     path: str
@@ -240,11 +243,13 @@ class Measurement:
     failed: Mapping[str, str] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     file_sources: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning: plausibility findings, then each method's (prefixed by its name)."""
-        out = [f.message for f in self.findings]
+        """Every warning: the reader's notes, plausibility findings, then each method's
+        (prefixed by its name)."""
+        out = [*self.notes, *(f.message for f in self.findings)]
         for name, result in self.results.items():
             out += [w if w.startswith(name) else f"{name}: {w}" for w in result.warnings]
         out += [f"{name} skipped: {message}" for name, message in self.failed.items()]
@@ -466,7 +471,8 @@ def measure(
     try:
         chosen, curve, described, noise, noise_source = _select(spec, sweep)
     except ValueError as exc:
-        raise MeasurementError(f"{path_text}: {exc}") from None
+        dropped = "".join(f" ({note})" for note in spec.notes if "column" in note)
+        raise MeasurementError(f"{path_text}: {exc}{dropped}") from None
     if df_noise is not None:
         try:
             given = parse_quantity(df_noise, "frequency")
@@ -531,4 +537,5 @@ def measure(
         failed=failed,
         findings=tuple(findings),
         file_sources=dict(spec.source),
+        notes=spec.notes,
     )
