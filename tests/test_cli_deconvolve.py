@@ -500,6 +500,7 @@ def test_aborted_sweep_refused(capsys, tmp_path, variant, options, message):
 
     source = aborted(tmp_path / "aborted.dat", **variant)
     status, out, err = run(capsys, source, "--k", "1800", *options, "-o", tmp_path / "o.nc")
+    assert out == ""
     assert status == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1
