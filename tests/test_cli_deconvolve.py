@@ -165,7 +165,10 @@ def test_morse_table_matches_library_and_model(capsys, tmp_path):
         assert "comment '# f0 (Hz)" in data.f0.attrs["source"]
         for name in fmdecon.METHODS:
             force = data.force.sel(deconvolution=name).values
-            library = fmdecon.deconvolve(name, spec.z, spec.df[0], AMPLITUDE, K, F0)
+            options = {}
+            if fmdecon.METHODS[name].fit is not None:  # it takes the noise the file gives
+                options["df_noise"] = float(data.df_noise)
+            library = fmdecon.deconvolve(name, spec.z, spec.df[0], AMPLITUDE, K, F0, **options)
             np.testing.assert_allclose(force, library, rtol=1e-12, atol=1e-25)
             ok = np.isfinite(force)
             error = np.max(np.abs(force[ok] - model[ok])) / abs(model.min())
