@@ -18,6 +18,7 @@ import glob
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -263,7 +264,11 @@ _DECONVOLVE_FLAGS = {
     "k": "--k",
     "f0": "--f0",
     "df_noise": "--df-noise",
+    "z_unit": "--z-unit",
+    "df_unit": "--df-unit",
 }
+#: The readers' argument names in a message (``pass z_unit``) -> the options that set them.
+_READER_ARGUMENT = re.compile(r"\b(z|df)_unit\b(=)?")
 
 
 def _deconvolve_message(exc: Exception) -> str:
@@ -272,19 +277,26 @@ def _deconvolve_message(exc: Exception) -> str:
 
     if isinstance(exc, ArgumentError):
         flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
-        return f"{flag}: {exc.problem}"
-    if isinstance(exc, MissingValueError):
+        text = f"{flag}: {exc.problem}"
+    elif isinstance(exc, MissingValueError):
         flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
-        return (
+        text = (
             f"{exc.path}: {exc.argument} is not in the file: give {flag} "
             f"(e.g. {flag} {exc.example})"
         )
-    return str(exc)
+    else:
+        text = str(exc)
+    return _READER_ARGUMENT.sub(lambda m: f"--{m[1]}-unit" + (" " if m[2] else ""), text)
 
 
 def _run_deconvolve(args: argparse.Namespace) -> int:
     from fmdecon.measurement import MeasurementError, measure
-    from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
+    from fmdecon.measurement.outputs import (
+        DEPENDENT_FOOTNOTE,
+        summary_rows,
+        to_dataset,
+        write_csv,
+    )
     from fmdecon.measurement.plot import render_plot
     from fmdecon.study.cube import write_atomic, write_dataset
 
@@ -314,6 +326,9 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
                     subtract_offset=args.subtract_offset,
                     flip_z=args.flip_z,
                     strict=not args.allow_implausible,
+                    z_unit=args.z_unit,
+                    df_unit=args.df_unit,
+                    tail=args.tail,
                 )
                 # everything is computed before anything is written: no partial output
                 image = None
@@ -350,6 +365,14 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
             if test is not None and test.points:
                 text += f"; {test.details()}"
             lines.append(text)
+        if result.tail:
+            lines.append(f"  {result.tail}")
+        excluded = {
+            n: r.dependent_note for n, r in result.results.items() if r.dependent is not None
+        }
+        for note in dict.fromkeys(excluded.values()):
+            methods = ", ".join(n for n, text in excluded.items() if text == note)
+            lines.append(f"  F_min ({methods}): {note}")
         written = [str(p) for p in (output, plot) if p is not None]
         lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
         _emit("\n".join(lines) + "\n")
@@ -357,7 +380,8 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
             print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
         rows += summary_rows(result)
     if rows:
-        _emit("\n" + _format_table(rows))
+        footnote = any(row["F_min"].endswith("*") for row in rows)
+        _emit("\n" + _format_table(rows) + (f"{DEPENDENT_FOOTNOTE}\n" if footnote else ""))
     if failures:
         return EXIT_ERROR if not several else EXIT_DIFFERS
     return EXIT_OK
@@ -483,6 +507,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--flip-z",
         action="store_true",
         help="use z = -z_file (a z column growing towards the sample)",
+    )
+    deconvolve.add_argument(
+        "--tail",
+        action="store_true",
+        help="extend a df that has not decayed at the far end by a fitted tail model "
+        "(exponential or power law, the better fit; their spread is added to force_std)",
+    )
+    deconvolve.add_argument(
+        "--z-unit", metavar="UNIT", help="unit of a table's z column without one, e.g. nm"
+    )
+    deconvolve.add_argument(
+        "--df-unit", metavar="UNIT", help="unit of a table's df column(s) without one, e.g. Hz"
     )
     deconvolve.add_argument(
         "--allow-implausible",

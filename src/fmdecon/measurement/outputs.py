@@ -18,12 +18,28 @@ from numpy.typing import NDArray
 from fmdecon.io.units import format_quantity
 from fmdecon.measurement.pipeline import Measurement
 
-__all__ = ["csv_text", "summary_rows", "to_dataset", "write_csv", "write_netcdf"]
+__all__ = [
+    "DEPENDENT_FOOTNOTE",
+    "csv_text",
+    "summary_rows",
+    "to_dataset",
+    "write_csv",
+    "write_netcdf",
+]
+
+#: The footnote of a ``*`` after F_min in :func:`summary_rows`.
+DEPENDENT_FOOTNOTE = (
+    "* F_min and z at F_min left out the points whose force depends on Δf beyond the far end "
+    "(within 2A of it; for the matrix family also near far end - n*2A): see 'F_min (...)' "
+    "above, or model the tail with --tail"
+)
 
 
 def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
     """One row per method: file, method, F_min, z at F_min, and the verdict at the amplitude
-    used with its brief reason (formatted strings)."""
+    used with its brief reason (formatted strings). F_min ends in ``*`` where it is not
+    taken at the points that depend on Δf beyond the far end (:attr:`MethodResult.dependent`,
+    :data:`DEPENDENT_FOOTNOTE`)."""
     rows = []
     name = Path(measurement.path).name
     amplitude = measurement.amplitude.value
@@ -32,7 +48,8 @@ def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
             {
                 "file": name,
                 "method": method,
-                "F_min": format_quantity(result.force_min, "N", 3),
+                "F_min": format_quantity(result.force_min, "N", 3)
+                + ("*" if result.dependent is not None else ""),
                 "z at F_min": format_quantity(result.z_at_min(measurement.z), "m", 4),
                 "verdict": result.verdict(amplitude).short,
             }
@@ -154,7 +171,34 @@ def to_dataset(measurement: Measurement) -> Any:
         "force_min": (
             ("deconvolution",),
             np.array([r.force_min for r in results]),
-            cf("N", "minimum of the deconvolved force"),
+            cf(
+                "N",
+                "minimum of the deconvolved force, not taken where it depends on the unknown "
+                "continuation of the frequency shift (continuation_dependent)",
+            ),
+        ),
+        "force_min_note": (
+            ("deconvolution",),
+            np.array([r.dependent_note or "" for r in results], dtype=object),
+            cf(None, "which points force_min left out, or the tail model used"),
+        ),
+        "continuation_dependent": (
+            method_dims,
+            np.array(
+                [
+                    r.dependent if r.dependent is not None else np.zeros(m.z.size, bool)
+                    for r in results
+                ],
+                dtype=np.int8,
+            ),
+            cf(
+                "1",
+                "1 where the force depends on the frequency shift beyond the far end of a "
+                "curve that has not decayed there (within 2A of it; matrix family: also near "
+                "far end - n*2A); 0 elsewhere, and everywhere with a tail model",
+                flag_values=np.array([0, 1], dtype=np.int8),
+                flag_meanings="measured_data_only depends_on_continuation",
+            ),
         ),
         "z_force_min": (
             ("deconvolution",),
@@ -294,6 +338,7 @@ def to_dataset(measurement: Measurement) -> Any:
             "sweeps_used": ", ".join(m.sweeps),
             "noise_source": m.df_noise.source,
             "reader_notes": "\n".join(m.notes) or "none",
+            "tail_model": m.tail or "none",
             "warnings": "\n".join(m.warnings) or "none",
             "failed_methods": "\n".join(f"{n}: {e}" for n, e in m.failed.items()) or "none",
         }
@@ -328,6 +373,11 @@ def csv_text(measurement: Measurement) -> str:
             f"# wellposedness {name}: {result.verdict(m.amplitude.value)}; "
             + (test.details() if test is not None else "test not run")
         )
+    if m.tail:
+        lines.append(f"# {m.tail}")
+    for name, result in m.results.items():
+        if result.dependent is not None:
+            lines.append(f"# F_min {name}: {result.dependent_note}")
     for text in m.warnings:
         lines.append(f"# warning: {text}")
     header = ["z (m)", "frequency_shift (Hz)"]
