@@ -288,7 +288,12 @@ def extend_tail(
     peak = float(np.max(np.abs(df)))
     if y.size < 4 or peak == 0:
         raise ValueError(f"extend_tail needs at least 4 points in the far part; got {y.size}")
-    exponential = _fit_exponential(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy's OptimizeWarning on a poorly determined fit
+        exponential = _fit_exponential(x, y)
+        if exponential is not None and exponential["decay"] > 10.0 * float(z[-1] - z[0]):
+            exponential = None  # flat: decays over more than ten times the curve's span
+        power = _fit_power(x, y, exponential["decay"]) if exponential is not None else None
     if exponential is None:
         raise ValueError(
             "extend_tail: Δf does not decay towards zero with one sign over the last "
@@ -297,7 +302,6 @@ def extend_tail(
             "no tail model fits"
         )
     models = [TailModel("exponential", z_end, exponential)]
-    power = _fit_power(x, y, exponential["decay"])
     if power is not None:
         models.append(TailModel("power law", z_end, power))
     models = [
