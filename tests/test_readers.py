@@ -177,3 +177,82 @@ def test_unreadable_files(tmp_path):
     no_data.write_text("Experiment\tZ spectroscopy\t\nDate\tx\t\n")
     with pytest.raises(ValueError, match=r"\[DATA\]"):
         read_nanonis(no_data)
+
+
+# -- aborted Nanonis sweeps: NaN-padded rows and all-NaN columns, written from z.dat ------------
+def aborted(path, *, rows_from=None, keep_z=False, columns=None, cells=()):
+    """z.dat with NaN written into it as an aborted sweep leaves it: every value of the rows
+    from ``rows_from`` on (z too unless ``keep_z``), every row of the columns whose label
+    contains ``columns``, and single (row, label) ``cells``."""
+    lines = DATA.read_text().splitlines()
+    at = lines.index("[DATA]")
+    labels = lines[at + 1].split("\t")
+    rows = [line.split("\t") for line in lines[at + 2 :]]
+    for r, row in enumerate(rows):
+        for c, label in enumerate(labels):
+            padded = rows_from is not None and r >= rows_from and not (keep_z and c == 0)
+            if padded or (columns and columns in label) or (r, label) in cells:
+                row[c] = "NaN"
+    path.write_text("\n".join([*lines[: at + 2], *("\t".join(row) for row in rows)]) + "\n")
+    return path
+
+
+FIRST_ROW_LINE = 136  # line of the first data row of z.dat ([DATA] is line 134)
+
+
+@pytest.mark.parametrize("keep_z", [False, True])
+def test_aborted_sweep_nan_padded_rows(tmp_path, keep_z):
+    path = aborted(tmp_path / "a.dat", rows_from=150, keep_z=keep_z)
+    spec = read_nanonis(path)
+    full = read_nanonis(DATA)
+    assert spec.sweeps == SWEEPS
+    np.testing.assert_array_equal(spec.z, full.z[:150])
+    np.testing.assert_array_equal(spec.df, full.df[:, :150])
+    (note,) = spec.notes
+    assert note.startswith("aborted sweep: dropped the last 50 of 200 rows (lines 286-335")
+    assert ("NaN in every frequency-shift column" if keep_z else "NaN in z and every") in note
+    assert note.endswith("kept 150 rows")
+    assert spec.source["notes"] == note
+    assert read_nanonis(DATA).notes == ()
+
+
+def test_aborted_sweep_all_nan_bwd_columns(tmp_path):
+    spec = read_nanonis(aborted(tmp_path / "b.dat", columns="[bwd]"))
+    assert spec.sweeps == SWEEPS[:4]
+    np.testing.assert_array_equal(spec.df, read_nanonis(DATA).df[:4])
+    (note,) = spec.notes
+    assert note.startswith("dropped 4 frequency-shift column(s) without a finite value")
+    assert "'Frequency Shift [00003] [bwd] (Hz)'" in note
+    assert "200" not in note  # no row is dropped
+
+
+def test_aborted_sweep_both(tmp_path):
+    spec = read_nanonis(aborted(tmp_path / "c.dat", rows_from=120, columns="[bwd]"))
+    assert spec.sweeps == SWEEPS[:4]
+    assert spec.z.size == 120
+    assert len(spec.notes) == 2
+    assert "dropped the last 80 of 200 rows" in spec.notes[1]
+
+
+def test_interior_nan_stays_an_error(tmp_path):
+    cell = (100, "Frequency Shift [00002] (Hz)")
+    path = aborted(tmp_path / "d.dat", rows_from=150, cells=[cell])
+    with pytest.raises(ValueError, match="is nan") as info:
+        read_nanonis(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: line {FIRST_ROW_LINE + 100}: ")
+    assert "Frequency Shift [00002] (Hz)" in message
+
+
+@pytest.mark.parametrize(
+    ("variant", "match"),
+    [
+        ({"columns": "Frequency Shift"}, "every frequency-shift column .* is NaN in every row"),
+        ({"rows_from": 2}, "only 2 complete row\\(s\\) before the NaN padding .* line 138"),
+    ],
+)
+def test_aborted_sweep_with_nothing_usable(tmp_path, variant, match):
+    path = aborted(tmp_path / "e.dat", **variant)
+    with pytest.raises(ValueError, match=f"no usable data: {match}") as info:
+        read_nanonis(path)
+    assert str(info.value).startswith(str(path))

@@ -156,3 +156,73 @@ def test_trailing_nan_and_origin(paper, morse):
         inflection_point_test(paper.z, force)
     with pytest.raises(ValueError, match="points"):
         inflection_point_test(paper.z[:10], morse.force(paper.z[:10]))
+
+
+# -- the verdict at one amplitude (WellPosedness.decide) ----------------------------------------
+def test_decide_exact_lennard_jones(paper, lennard_jones):
+    """Forbidden 27.0-28.0 pm (S = -1.074 exactly): ill-posed inside, well-posed outside."""
+    result = inflection_point_exact(lennard_jones.force, paper.z)
+    inside = result.decide(27.5e-12)
+    assert (inside.status, inside.label) == ("ill-posed", "ill-posed at this amplitude")
+    assert inside.brief == "A in 27.0-28.0 pm"
+    assert "A = 27.5 pm lies in the forbidden range 27.0-28.0 pm" in inside.reason
+    outside = result.decide(100e-12)
+    assert outside.status == "well-posed"
+    assert outside.short == "well-posed (A outside 27.0-28.0 pm)"
+    # the curve-level verdict is "ill-posed" for both: it knows no amplitude
+    assert result.verdict == "ill-posed"
+
+
+def test_decide_morse_without_forbidden_range(paper, morse):
+    result = inflection_point_exact(morse.force, paper.z)  # S = -0.991 > -1
+    verdict = result.decide(166e-12)
+    assert verdict.status == "well-posed"
+    assert verdict.brief == "no forbidden amplitude"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_decide_within_the_interval_of_s(paper, lennard_jones, seed):
+    """Noisy Lennard-Jones: S = -1.07 with -1 inside its 95 % interval, so the curve cannot
+    tell whether 27.5 pm is forbidden; far outside the range it is well-posed."""
+    rng = np.random.default_rng(seed)
+    result = inflection_point_test(
+        paper.z, lennard_jones.force(paper.z) + rng.normal(0, 1e-12, paper.z.size)
+    )
+    (point,) = result.points
+    assert point.S_interval[0] < -1 < point.S_interval[1]
+    assert result.decide(27.5e-12).status == "undecided"
+    assert result.decide(27.5e-12).brief == "A possibly forbidden"
+    assert result.decide(100e-12).status == "well-posed"
+    assert result.decide(10e-12).status == "well-posed"
+
+
+def test_decide_unresolved_candidates(paper, morse):
+    """Noise of 5 pN: candidate inflection points whose S is not resolved (interval around
+    0) are kept in ``unresolved``; where one could forbid A, the verdict is undecided."""
+    rng = np.random.default_rng(1)
+    result = inflection_point_test(paper.z, morse.force(paper.z) + rng.normal(0, 5e-12, 5000))
+    assert result.points == ()
+    assert len(result.unresolved) == result.rejected > 0
+    for p in result.unresolved:
+        assert p.S_interval[0] <= 0 <= p.S_interval[1]
+    verdict = result.decide(100e-12)
+    assert verdict.status == "undecided"
+    assert verdict.brief == "unresolved inflection point"
+    assert "not resolved above the noise" in verdict.reason
+
+
+def test_decide_force_not_decayed(paper, morse):
+    """A curve cut off at 0.5 nm, before its inflection point at 0.56 nm: no inflection point
+    in it, but the force has not decayed, so one beyond cannot be excluded."""
+    z = paper.z[paper.z < 0.5e-9]
+    result = inflection_point_test(z, morse.force(z))
+    assert result.points == ()
+    assert not result.decayed
+    assert result.far_end_force > 0.5
+    verdict = result.decide(100e-12)
+    assert verdict.short == "undecided (force not decayed)"
+    assert "an inflection point beyond" in verdict.reason
+    # the full curve decays: the same test decides
+    full = inflection_point_test(paper.z, morse.force(paper.z))
+    assert full.decayed
+    assert full.decide(100e-12).status == "well-posed"

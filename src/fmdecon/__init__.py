@@ -51,6 +51,8 @@ Measured curves (section 11)
     measure, Measurement           -- a measured file to forces with error bars and verdicts
     check_inputs                   -- plausibility of a curve and its sensor values
     PlausibilityWarning, ImplausibleInputError -- implausible input (a unit mistake?)
+    extend_tail, TailExtension, TailModel -- a truncated curve extended by a fitted tail
+    continuation_dependent         -- points whose force depends on Δf beyond the far end
 
 Version
     __version__                    -- the installed version
@@ -87,6 +89,7 @@ from fmdecon.methods.sader_jarvis import sader_jarvis, sqre, t_exact, t_sader_ja
 from fmdecon.metrics import cod, force_minimum_deviation, residuals
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import ImplausibleInputError, PlausibilityWarning, check_inputs
+from fmdecon.tail import TailExtension, TailModel, continuation_dependent, extend_tail
 from fmdecon.wellposedness import (
     InflectionPoint,
     WellPosedness,
@@ -111,13 +114,17 @@ __all__ = [
     "QuadratureWarning",
     "SmallAmplitudeWarning",
     "Spectroscopy",
+    "TailExtension",
+    "TailModel",
     "WellPosedness",
     "__version__",
     "check_inputs",
     "cod",
+    "continuation_dependent",
     "deconvolve",
     "exact_cell_weights",
     "exponential_frequency_shift",
+    "extend_tail",
     "force_integral_energy",
     "force_law",
     "force_minimum_deviation",

@@ -54,13 +54,26 @@ def positive_scalar(value: object, name: str) -> float:
     return out
 
 
-def sensor(amplitude: object, k: object, f0: object) -> tuple[float, float, float]:
-    """Check the oscillation amplitude [m], spring constant [N/m] and frequency [Hz]."""
-    return (
+def sensor(
+    amplitude: object, k: object, f0: object, z: NDArray[np.float64] | None = None
+) -> tuple[float, float, float]:
+    """Check the oscillation amplitude [m], spring constant [N/m] and frequency [Hz].
+
+    With the (checked) grid ``z`` [m], also the cheap plausibility of the amplitude on it
+    (:func:`fmdecon.plausibility.check_method_arguments`): the one check every method runs
+    before it allocates. Its errors raise :class:`fmdecon.ImplausibleInputError` (a
+    ValueError) naming ``amplitude``; its warnings are :class:`fmdecon.PlausibilityWarning`.
+    """
+    values = (
         positive_scalar(amplitude, "amplitude"),
         positive_scalar(k, "k"),
         positive_scalar(f0, "f0"),
     )
+    if z is not None:
+        from fmdecon.plausibility import check_method_arguments, enforce
+
+        enforce(check_method_arguments(z, values[0]), stacklevel=3)
+    return values
 
 
 def finite_array(values: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -75,7 +88,8 @@ def finite_array(values: ArrayLike, name: str) -> NDArray[np.float64]:
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"{name} must be finite; {name}[{i}] = {out[i]!r} ({bad.size} non-finite value(s))"
+            f"{name} must be finite; {name}[{i}] = {float(out[i])!r} "
+            f"({bad.size} non-finite value(s))"
         )
     return out
 
@@ -91,7 +105,7 @@ def grid(z: ArrayLike, name: str = "z", minimum: int = 3) -> NDArray[np.float64]
         i = int(bad[0]) + 1
         raise ValueError(
             f"{name} must be strictly increasing (z is the lower turnaround point, closest "
-            f"first); {name}[{i}] = {out[i]!r} <= {name}[{i - 1}] = {out[i - 1]!r}"
+            f"first); {name}[{i}] = {float(out[i])!r} <= {name}[{i - 1}] = {float(out[i - 1])!r}"
         )
     return out
 
@@ -140,7 +154,7 @@ def uniform_step(z: NDArray[np.float64], method: str) -> float:
     if deviation[worst] > UNIFORM_RTOL and not _printed_uniform(z, step, deviation[worst]):
         raise ValueError(
             f"{method} needs a uniform grid z; the spacing z[{worst + 1}] - z[{worst}] = "
-            f"{steps[worst]!r} m differs from the mean spacing {step!r} m by "
+            f"{float(steps[worst])!r} m differs from the mean spacing {float(step)!r} m by "
             f"{deviation[worst]:.3g} (relative). Resample the frequency shift onto a uniform "
             f"grid first, e.g. z_u = numpy.linspace(z[0], z[-1], len(z)); "
             f"df_u = numpy.interp(z_u, z, df)"

@@ -6,7 +6,9 @@ Exit status: 0 = success (``diff``: equal within tolerance), 1 = ``diff``: the d
 2 = error (unreadable file, different quantities, invalid configuration, bad usage, the one
 file of ``deconvolve`` failed). Errors are one message on stderr naming the file or
 argument, without a traceback; nothing is written on error (``--output`` and ``--plot``
-files are written atomically).
+files are written atomically). ``deconvolve`` checks every target before it reads any file:
+a target that is one of the inputs (also through a link), a target shared by two inputs,
+or an existing one without ``--overwrite`` is a usage error (2) and nothing is written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import glob
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -164,6 +167,86 @@ def _target(
     return given
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same file through any link when both exist
+    (:func:`os.path.samefile`), else the same resolved path."""
+    try:
+        if first.exists() and second.exists():
+            return os.path.samefile(first, second)
+    except OSError:
+        pass
+    resolved = [os.path.normcase(os.path.realpath(p)) for p in (first, second)]
+    return resolved[0] == resolved[1]
+
+
+def _plan_outputs(
+    files: Sequence[Path],
+    output: Path | None,
+    plot: Path | None,
+    suffix: str,
+    overwrite: bool,
+) -> list[tuple[Path, Path | None, Path | None]]:
+    """(input, output, plot) per input file, checked before anything is computed or written.
+
+    Raises ValueError (a usage error) for a target that is one of the inputs (the same path,
+    or the same file through a link), a target shared by two inputs or by ``--output`` and
+    ``--plot``, an existing target without ``overwrite``, or an unsupported plot format.
+    """
+    several = len(files) > 1
+    plan = [
+        (
+            path,
+            _target("--output", output, path, several, suffix),
+            _target("--plot", plot, path, several, ".png"),
+        )
+        for path in files
+    ]
+    claimed: list[tuple[str, Path, Path]] = []  # (option, target, the input it is for)
+    for path, *targets in plan:
+        for option, target in zip(("--output", "--plot"), targets, strict=True):
+            if target is None:
+                continue
+            if target.is_dir():
+                raise ValueError(f"{option} {target}: is a directory")
+            for source in files:
+                if _same_file(target, source):
+                    how = (
+                        ""
+                        if str(target) == str(source)
+                        else " (the same file by another name or link)"
+                    )
+                    instead = source.with_suffix(suffix if option == "--output" else ".png")
+                    hint = f", e.g. {instead}" if not _same_file(instead, source) else ""
+                    raise ValueError(
+                        f"{option} {target} is the input file {source}{how}: refusing to "
+                        f"write over a measurement; choose another {option}{hint}"
+                    )
+            for other_option, other, other_source in claimed:
+                if _same_file(target, other):
+                    whose = (
+                        f"of both {other_source} and {path}"
+                        if other_source != path
+                        else f"of both {other_option} and {option} for {path}"
+                    )
+                    raise ValueError(
+                        f"{option} {target} is the target {whose}: give each its own file "
+                        "(e.g. a pattern with {name}, or another directory)"
+                    )
+            if target.exists() and not overwrite:
+                raise ValueError(
+                    f"{option} {target} exists: pass --overwrite to replace it (nothing was "
+                    "written)"
+                )
+            claimed.append((option, target, path))
+    if plot is not None:
+        from fmdecon.plot import image_format
+
+        for _, _, target in plan:
+            if target is not None:
+                image_format(target)
+    return plan
+
+
 def _format_table(rows: Sequence[dict[str, str]]) -> str:
     if not rows:
         return ""
@@ -181,7 +264,11 @@ _DECONVOLVE_FLAGS = {
     "k": "--k",
     "f0": "--f0",
     "df_noise": "--df-noise",
+    "z_unit": "--z-unit",
+    "df_unit": "--df-unit",
 }
+#: The readers' argument names in a message (``pass z_unit``) -> the options that set them.
+_READER_ARGUMENT = re.compile(r"\b(z|df)_unit\b(=)?")
 
 
 def _deconvolve_message(exc: Exception) -> str:
@@ -190,19 +277,26 @@ def _deconvolve_message(exc: Exception) -> str:
 
     if isinstance(exc, ArgumentError):
         flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
-        return f"{flag}: {exc.problem}"
-    if isinstance(exc, MissingValueError):
+        text = f"{flag}: {exc.problem}"
+    elif isinstance(exc, MissingValueError):
         flag = _DECONVOLVE_FLAGS.get(exc.argument, exc.argument)
-        return (
+        text = (
             f"{exc.path}: {exc.argument} is not in the file: give {flag} "
             f"(e.g. {flag} {exc.example})"
         )
-    return str(exc)
+    else:
+        text = str(exc)
+    return _READER_ARGUMENT.sub(lambda m: f"--{m[1]}-unit" + (" " if m[2] else ""), text)
 
 
 def _run_deconvolve(args: argparse.Namespace) -> int:
     from fmdecon.measurement import MeasurementError, measure
-    from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
+    from fmdecon.measurement.outputs import (
+        DEPENDENT_FOOTNOTE,
+        summary_rows,
+        to_dataset,
+        write_csv,
+    )
     from fmdecon.measurement.plot import render_plot
     from fmdecon.study.cube import write_atomic, write_dataset
 
@@ -211,13 +305,14 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
     fmt = args.format or (
         "csv" if args.output is not None and args.output.suffix.lower() == ".csv" else "nc"
     )
-    suffix = f".{fmt}"
+    try:  # usage errors: every target is checked before any file is read or written
+        plan = _plan_outputs(files, args.output, args.plot, f".{fmt}", args.overwrite)
+    except ValueError as exc:
+        return _error("deconvolve", exc)
     rows: list[dict[str, str]] = []
     failures = 0
-    for path in files:
+    for path, output, plot in plan:
         try:
-            output = _target("--output", args.output, path, several, suffix)
-            plot = _target("--plot", args.plot, path, several, ".png")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = measure(
@@ -231,6 +326,9 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
                     subtract_offset=args.subtract_offset,
                     flip_z=args.flip_z,
                     strict=not args.allow_implausible,
+                    z_unit=args.z_unit,
+                    df_unit=args.df_unit,
+                    tail=args.tail,
                 )
                 # everything is computed before anything is written: no partial output
                 image = None
@@ -263,10 +361,18 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
             lines.append(f"  df offset = {result.df_offset}")
         for name, res in result.results.items():
             test = res.wellposedness
-            lines.append(
-                f"  well-posedness ({name}): "
-                + (test.summary() if test is not None else "test not run")
-            )
+            text = f"  well-posedness ({name}): {res.verdict(result.amplitude.value)}"
+            if test is not None and test.points:
+                text += f"; {test.details()}"
+            lines.append(text)
+        if result.tail:
+            lines.append(f"  {result.tail}")
+        excluded = {
+            n: r.dependent_note for n, r in result.results.items() if r.dependent is not None
+        }
+        for note in dict.fromkeys(excluded.values()):
+            methods = ", ".join(n for n, text in excluded.items() if text == note)
+            lines.append(f"  F_min ({methods}): {note}")
         written = [str(p) for p in (output, plot) if p is not None]
         lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
         _emit("\n".join(lines) + "\n")
@@ -274,7 +380,8 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
             print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
         rows += summary_rows(result)
     if rows:
-        _emit("\n" + _format_table(rows))
+        footnote = any(row["F_min"].endswith("*") for row in rows)
+        _emit("\n" + _format_table(rows) + (f"{DEPENDENT_FOOTNOTE}\n" if footnote else ""))
     if failures:
         return EXIT_ERROR if not several else EXIT_DIFFERS
     return EXIT_OK
@@ -348,7 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "exit status: 0 = success, 1 = some of several files failed (the others are "
-            "written), 2 = error (bad usage, or the one file failed)"
+            "written), 2 = error (bad usage, a target that is an input or exists without "
+            "--overwrite, or the one file failed)"
         ),
     )
     deconvolve.add_argument("files", nargs="+", metavar="FILE", help="input files or globs")
@@ -386,6 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("nc", "csv"), help="output format (default from --output, else nc)"
     )
     deconvolve.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace existing --output/--plot files (an input file is never written over)",
+    )
+    deconvolve.add_argument(
         "--subtract-offset",
         action="store_true",
         help="subtract a constant estimated from the far end (last 10 %% of the points)",
@@ -394,6 +507,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--flip-z",
         action="store_true",
         help="use z = -z_file (a z column growing towards the sample)",
+    )
+    deconvolve.add_argument(
+        "--tail",
+        action="store_true",
+        help="extend a df that has not decayed at the far end by a fitted tail model "
+        "(exponential or power law, the better fit; their spread is added to force_std)",
+    )
+    deconvolve.add_argument(
+        "--z-unit", metavar="UNIT", help="unit of a table's z column without one, e.g. nm"
+    )
+    deconvolve.add_argument(
+        "--df-unit", metavar="UNIT", help="unit of a table's df column(s) without one, e.g. Hz"
     )
     deconvolve.add_argument(
         "--allow-implausible",

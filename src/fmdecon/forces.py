@@ -291,7 +291,9 @@ class LennardJones(ForceLaw):
         """
         z = finite_array(np.atleast_1d(z), "z").reshape(np.shape(z))
         if np.any(z <= 0):
-            raise ValueError(f"z must be > 0 for the Lennard-Jones law; got min(z) = {z.min()!r}")
+            raise ValueError(
+                f"z must be > 0 for the Lennard-Jones law; got min(z) = {float(z.min())!r}"
+            )
         return sum(
             power_law_frequency_shift(z, amplitude, k, f0, f, n, self.sigma)
             for f, n in self._terms()

@@ -94,7 +94,7 @@ def frequency_shift(
             if not np.all(np.isfinite(values)):
                 raise ValueError(
                     "force returned non-finite values inside the oscillation range "
-                    f"[{zb[0, 0]!r}, {zb[-1, 0] + 2 * amplitude!r}] m"
+                    f"[{float(zb[0, 0])!r}, {float(zb[-1, 0] + 2 * amplitude)!r}] m"
                 )
             total[start : start + block] = (values * cos_theta) @ weights
             magnitude[start : start + block] = np.abs(values * cos_theta) @ weights
@@ -112,7 +112,7 @@ def frequency_shift(
             worst = int(np.argmax(error / (np.abs(current) + 1e-300)))
             warnings.warn(
                 f"frequency_shift: quadrature not converged to rtol={rtol} with {nodes} nodes "
-                f"at z[{worst}] = {z[worst]!r} m; is the force smooth on "
+                f"at z[{worst}] = {float(z[worst])!r} m; is the force smooth on "
                 f"[z, z + 2 * amplitude]?",
                 QuadratureWarning,
                 stacklevel=2,

@@ -166,7 +166,7 @@ def force_noise(
     entry = _method(method)
     sigma = _noise_level(df_noise)
     z = grid(z)
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     norms = entry.row_norms(z, amplitude, k, f0, options) if entry.row_norms else None
     if norms is None:
         norms = _generic_row_norms(entry, z, amplitude, k, f0, options)

@@ -17,6 +17,11 @@ range is the union over the ill-posed inflection points.
 
 :func:`inflection_point_test` works on a sampled (possibly noisy) force;
 :func:`inflection_point_exact` gives the exact values for a force given as a function.
+:meth:`WellPosedness.decide` gives the :class:`Verdict` at one amplitude: well-posed,
+ill-posed at this amplitude, or undecided, with the reason (the amplitude forbidden for
+some S of the 95 % interval only; a candidate inflection point not resolved above the
+noise that could forbid it; a force that has not decayed within the curve, so that an
+inflection point beyond it cannot be excluded).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from fmdecon._validation import curve, finite_array, grid
 
 __all__ = [
     "InflectionPoint",
+    "Verdict",
     "WellPosedness",
     "inflection_point_exact",
     "inflection_point_test",
@@ -88,6 +94,98 @@ class InflectionPoint:
         return None
 
 
+#: :attr:`Verdict.status` -> how tables and files write it.
+VERDICT_LABELS = {
+    "well-posed": "well-posed",
+    "ill-posed": "ill-posed at this amplitude",
+    "undecided": "undecided",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The inflection-point test's answer at one amplitude (:meth:`WellPosedness.decide`).
+
+    Attributes
+    ----------
+    status : str
+        ``"well-posed"``, ``"ill-posed"`` (the amplitude lies in a forbidden range) or
+        ``"undecided"`` (the curve cannot tell; ``reason`` says why).
+    amplitude : float
+        The amplitude [m] the verdict is for.
+    reason : str
+        One sentence: the forbidden range and the amplitude, or what the curve lacks.
+    brief : str
+        A few words of ``reason`` for tables (``"A outside 18.0-57.0 pm"``, ``"force not
+        decayed"``).
+    """
+
+    status: str
+    amplitude: float
+    reason: str
+    brief: str
+
+    @property
+    def label(self) -> str:
+        """``"well-posed"``, ``"ill-posed at this amplitude"`` or ``"undecided"``."""
+        return VERDICT_LABELS[self.status]
+
+    @property
+    def short(self) -> str:
+        """Label and brief reason, e.g. ``"undecided (force not decayed)"``."""
+        return f"{self.label} ({self.brief})"
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.reason}"
+
+    @classmethod
+    def not_run(cls, amplitude: float, problem: str) -> Verdict:
+        """The verdict when the test could not run (``problem`` says why)."""
+        return cls(
+            "undecided",
+            float(amplitude),
+            f"the inflection-point test could not run: {problem}",
+            "test not run",
+        )
+
+
+def _pm(value: float) -> str:
+    return f"{value * 1e12:.4g} pm"
+
+
+def _ranges(ranges: Sequence[tuple[float, float]]) -> str:
+    return ", ".join(f"{lo * 1e12:.1f}-{hi * 1e12:.1f} pm" for lo, hi in ranges)
+
+
+def _interval(point: InflectionPoint) -> str:
+    lo, hi = point.S_interval
+    text = f"S = {point.S:.3f}"
+    return text + (f" [{lo:.3f}, {hi:.3f}]" if hi > lo else "")
+
+
+def _at(point: InflectionPoint, amplitude: float, max_force: float) -> str:
+    """Whether ``point`` forbids ``amplitude``: ``"forbidden"`` for every S of its 95 %
+    interval, ``"possible"`` for some of them, ``"no"`` for none.
+
+    With ``sqrt(-F'/F''') = (z_i/2) / sqrt(-S)`` (z_i from the origin), the point forbids A
+    when ``-S > 1``, ``-S >= (z_i / 2A)^2`` (A at or above ``sqrt(-F'/F''')``; and
+    ``A <= z_i/2``) and the force jump ``sqrt(-F'/F''') |F'|`` exceeds 0.1 max|F|, i.e.
+    ``-S < (z_i |F'| / (2 * 0.1 max|F|))^2``: a range of -S, compared with the interval.
+    """
+    high = point.amplitude_high
+    if not 0.0 < amplitude <= high:
+        return "no"
+    threshold = _ILL_POSED_JUMP * max_force
+    need_low = max(1.0, (high / amplitude) ** 2)
+    need_high = (high * abs(point.dforce) / threshold) ** 2 if threshold > 0 else np.inf
+    have_low, have_high = -point.S_interval[1], -point.S_interval[0]
+    if need_low >= need_high or have_high < need_low or have_low >= need_high:
+        return "no"
+    if have_low > 1.0 and have_low >= need_low and have_high < need_high:
+        return "forbidden"
+    return "possible"
+
+
 @dataclass(frozen=True)
 class WellPosedness:
     """Result of the inflection-point test (docs/physics.md section 10).
@@ -108,6 +206,16 @@ class WellPosedness:
     rejected : int
         Candidate inflection points dropped because the 95 % interval of S contains 0 (the
         cubic term is not resolved, typically noise in the weak tail of the force).
+    unresolved : tuple of InflectionPoint
+        Those candidates, with the S interval of their fit. They are not in ``points`` and
+        make no forbidden range, but :meth:`decide` is undecided where one could.
+    analysed : tuple of float
+        The z range [m] searched for inflection points (NaN for the exact test).
+    far_end_force : float
+        |F| at the far end of the curve (lightly smoothed) over max|F| (NaN: not known).
+    decayed : bool
+        False if ``far_end_force`` is at least the test's ``far_fraction``: the force has
+        not decayed within the curve, and an inflection point beyond it cannot be excluded.
     """
 
     points: tuple[InflectionPoint, ...]
@@ -116,6 +224,10 @@ class WellPosedness:
     max_force: float
     forbidden_amplitudes: tuple[tuple[float, float], ...]
     rejected: int = 0
+    unresolved: tuple[InflectionPoint, ...] = ()
+    analysed: tuple[float, float] = (float("nan"), float("nan"))
+    far_end_force: float = float("nan")
+    decayed: bool = True
 
     @property
     def ill_posed(self) -> bool:
@@ -131,29 +243,118 @@ class WellPosedness:
         """Whether ``amplitude`` [m] lies in a forbidden range."""
         return any(lo <= amplitude <= hi for lo, hi in self.forbidden_amplitudes)
 
-    def summary(self) -> str:
-        """One line: verdict, forbidden amplitudes and S at each inflection point."""
+    def details(self) -> str:
+        """S and the force jump at each inflection point, and the origin: the summary
+        without its verdict."""
+        where = f"origin {self.origin * 1e9:.4g} nm, {self.origin_source}"
         if not self.points:
-            return (
-                f"well-posed: no inflection point found "
-                f"(origin {self.origin * 1e9:.4g} nm, {self.origin_source})"
-            )
+            return f"no inflection point found ({where})"
         parts = []
         for p in self.points:
-            lo, hi = p.S_interval
-            text = f"z_i = {p.z * 1e9:.4f} nm: S = {p.S:.3f}"
-            if hi > lo:
-                text += f" [{lo:.3f}, {hi:.3f}]"
-            text += f", dF = {p.force_jump * 1e12:.0f} pN"
+            text = f"z_i = {p.z * 1e9:.4f} nm: {_interval(p)}, dF = {p.force_jump * 1e12:.0f} pN"
             if p.marginal:
                 text += " (marginal)"
             parts.append(text)
-        ranges = ", ".join(
-            f"{lo * 1e12:.1f}-{hi * 1e12:.1f} pm" for lo, hi in self.forbidden_amplitudes
-        )
+        return f"{'; '.join(parts)} ({where})"
+
+    def summary(self) -> str:
+        """One line: the verdict over all amplitudes on the estimates of S (``verdict``),
+        the forbidden amplitudes and :meth:`details`. The verdict at one amplitude, with
+        the uncertainty of S and what the curve lacks, is :meth:`decide`."""
+        if not self.points:
+            return f"well-posed: {self.details()}"
+        ranges = _ranges(self.forbidden_amplitudes)
         head = f"ill-posed for A in {ranges}" if self.ill_posed else "well-posed"
-        return (
-            f"{head}; {'; '.join(parts)} (origin {self.origin * 1e9:.4g} nm, {self.origin_source})"
+        return f"{head}; {self.details()}"
+
+    def decide(self, amplitude: float) -> Verdict:
+        """The verdict at ``amplitude`` [m], with its reason.
+
+        ``"ill-posed"`` if the amplitude lies in the forbidden range of an ill-posed
+        inflection point for every S of its 95 % interval. ``"undecided"`` if it does for
+        some S only (-1 in the interval, or the amplitude near an end of the range), if it
+        could lie in the range of a candidate not resolved above the noise
+        (``unresolved``), or if the force has not decayed within the curve (an inflection
+        point beyond it cannot be excluded). ``"well-posed"`` otherwise: no inflection
+        point, or the amplitude outside every forbidden range.
+
+        Parameters
+        ----------
+        amplitude : float
+            Oscillation amplitude [m].
+
+        Returns
+        -------
+        Verdict
+        """
+        a = float(amplitude)
+        text_a = f"A = {_pm(a)}"
+        for p in self.points:
+            if _at(p, a, self.max_force) == "forbidden":
+                ranges = _ranges([p.forbidden])  # type: ignore[list-item]
+                return Verdict(
+                    "ill-posed",
+                    a,
+                    f"{text_a} lies in the forbidden range {ranges} of the inflection point "
+                    f"z_i = {p.z * 1e9:.4f} nm ({_interval(p)})",
+                    f"A in {ranges}",
+                )
+        for p in self.points:
+            if _at(p, a, self.max_force) == "possible":
+                return Verdict(
+                    "undecided",
+                    a,
+                    f"{text_a} may lie in the forbidden range of the inflection point "
+                    f"z_i = {p.z * 1e9:.4f} nm: it does for some S of the 95 % interval "
+                    f"({_interval(p)}) and not for others",
+                    "A possibly forbidden",
+                )
+        for p in self.unresolved:
+            if _at(p, a, self.max_force) != "no":
+                return Verdict(
+                    "undecided",
+                    a,
+                    f"a candidate inflection point at z_i = {p.z * 1e9:.4f} nm is not resolved "
+                    f"above the noise ({_interval(p)}) and could forbid {text_a}",
+                    "unresolved inflection point",
+                )
+        if not self.decayed:
+            return Verdict(
+                "undecided",
+                a,
+                f"the force has not decayed within the curve (|F| at its far end is "
+                f"{self.far_end_force:.0%} of max|F|): an inflection point beyond "
+                f"z = {self.analysed[1] * 1e9:.4g} nm, where the search ends, cannot be "
+                "excluded",
+                "force not decayed",
+            )
+        if self.forbidden_amplitudes:
+            ranges = _ranges(self.forbidden_amplitudes)
+            return Verdict(
+                "well-posed",
+                a,
+                f"{text_a} lies outside the forbidden amplitudes {ranges}",
+                f"A outside {ranges}",
+            )
+        if self.points:
+            points = "; ".join(f"z_i = {p.z * 1e9:.4f} nm: {_interval(p)}" for p in self.points)
+            return Verdict(
+                "well-posed",
+                a,
+                f"no inflection point forbids {text_a} ({points})",
+                "no forbidden amplitude",
+            )
+        searched = self.analysed
+        where = (
+            f" in z = {searched[0] * 1e9:.4g} to {searched[1] * 1e9:.4g} nm"
+            if np.isfinite(searched[1])
+            else ""
+        )
+        return Verdict(
+            "well-posed",
+            a,
+            f"no inflection point{where}, and the force has decayed within the curve",
+            "no inflection point",
         )
 
 
@@ -163,7 +364,7 @@ def _origin(z: NDArray[np.float64], origin: float | None) -> tuple[float, str]:
     value = float(finite_array(np.atleast_1d(origin), "origin")[0])
     if value > z[0]:
         raise ValueError(
-            f"origin must not lie beyond the closest point of the curve z[0] = {z[0]!r}; "
+            f"origin must not lie beyond the closest point of the curve z[0] = {float(z[0])!r}; "
             f"got origin = {value!r}"
         )
     return value, "given"
@@ -208,6 +409,7 @@ def _result(
     source: str,
     max_force: float,
     rejected: int = 0,
+    **record: object,
 ) -> WellPosedness:
     ranges = sorted(p.forbidden for p in points if p.ill_posed and p.forbidden is not None)
     merged: list[tuple[float, float]] = []
@@ -223,6 +425,7 @@ def _result(
         max_force=float(max_force),
         forbidden_amplitudes=tuple(merged),
         rejected=rejected,
+        **record,  # type: ignore[arg-type]
     )
 
 
@@ -499,6 +702,7 @@ def inflection_point_test(
     ]
 
     points: list[InflectionPoint] = []
+    unresolved: list[InflectionPoint] = []
     rejected = 0
     for i_c in changes:  # a handful of inflection points
         s_lo, s_hi = derivs[1][i_c], derivs[1][i_c + 1]
@@ -533,8 +737,25 @@ def inflection_point_test(
         rel, z_i, b, c, half_width = best
         if _Z95 * rel >= 1.0:
             rejected += 1  # the cubic term is not resolved: S is not significantly non-zero
+            unresolved.append(_point(z_i, b, c, origin_value, max_force, rel, half_width))
             continue
         if any(abs(p.z - z_i) < max(p.window, half_width) for p in points):
             continue  # the same inflection point found twice
         points.append(_point(z_i, b, c, origin_value, max_force, rel, half_width))
-    return _result(points, origin_value, source, max_force, rejected)
+    far_end_force = float(abs(light[-1]) / max_force) if max_force > 0 else 0.0
+    searched = (
+        (float(z_u[i[0]]), float(z_u[min(int(i[-1]) + 1, n - 1)]))
+        if i.size
+        else (float("nan"), float("nan"))
+    )
+    return _result(
+        points,
+        origin_value,
+        source,
+        max_force,
+        rejected,
+        unresolved=tuple(unresolved),
+        analysed=searched,
+        far_end_force=far_end_force,
+        decayed=far_end_force < far_fraction,
+    )

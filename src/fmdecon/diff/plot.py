@@ -30,16 +30,12 @@ def plot_format(path: str | Path) -> str:
     DiffError
         If matplotlib cannot write that format.
     """
-    from matplotlib.backend_bases import FigureCanvasBase
+    from fmdecon.plot import image_format
 
-    suffix = Path(path).suffix.lstrip(".").lower() or "png"
-    supported = FigureCanvasBase.get_supported_filetypes()
-    if suffix not in supported:
-        raise DiffError(
-            f"cannot plot to {path}: unsupported image format {suffix!r} "
-            f"(use one of {', '.join(sorted(supported))})"
-        )
-    return suffix
+    try:
+        return image_format(path)
+    except ValueError as exc:
+        raise DiffError(str(exc)) from None
 
 
 def _lines(data: xr.Dataset, name: str) -> xr.Dataset:

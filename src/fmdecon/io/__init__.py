@@ -34,6 +34,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from fmdecon.io import nanonis, table
+from fmdecon.io._text import decode_head
 from fmdecon.io.curves import Curve, CurveGroup, CurveSet, Spectroscopy
 from fmdecon.io.nanonis import read_nanonis
 from fmdecon.io.table import read_table, write_table
@@ -125,9 +126,10 @@ def get_format(name: str) -> Format:
 
 
 def _head(path: Path) -> bytes:
+    """The first :data:`HEAD_BYTES` bytes as UTF-8 (a UTF-16 or BOM-marked file decoded)."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(HEAD_BYTES)
+            return decode_head(handle.read(HEAD_BYTES))
     except OSError:
         return b""
 

@@ -45,7 +45,8 @@ class Spectroscopy:
     duplicates : mapping
         Header keys that occurred more than once -> all their values, in file order.
     source : mapping
-        For ``z``, ``df``, ``f0``, ``amplitude`` and ``k``: where the value came from.
+        For ``z``, ``df``, ``f0``, ``amplitude`` and ``k``: where the value came from; under
+        ``notes``, what the reader dropped (see :attr:`notes`).
     orientation : str
         How the file's z column was mapped onto the distance ``z``.
     path : str
@@ -63,6 +64,13 @@ class Spectroscopy:
     path: str = ""
     k: float | None = None
     duplicates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the reader changed, one line each (e.g. the NaN-padded rows and the all-NaN
+        columns of an aborted Nanonis sweep that it dropped); empty if nothing."""
+        text = self.source.get("notes", "")
+        return tuple(text.splitlines()) if text else ()
 
     def sweep(self, name: str) -> NDArray[np.float64]:
         """Frequency shift [Hz] of the sweep called ``name``."""

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from fmdecon.io._text import (
     assemble,
+    drop_padding,
     fail,
     freeze,
     header_float,
@@ -152,8 +153,9 @@ def _sensor_values(
         if measured:
             unit = _split_label(labels[measured[0]])[2]  # type: ignore[index]
             scale = LENGTH_UNITS.get(unit)
-            if scale is not None:
-                mean = float(np.nanmean(table[:, measured[0]])) * scale
+            values = table[:, measured[0]]
+            if scale is not None and np.isfinite(values).any():
+                mean = float(np.nanmean(values)) * scale
                 source["amplitude"] += f" (measured mean of '{labels[measured[0]]}': {mean:.4g} m)"
     else:
         source["amplitude"] = f"not in the file (no header '{_AMPLITUDE_KEY}')"
@@ -179,12 +181,18 @@ def read_nanonis(path: str | PathLike, *, flip_z: bool = False) -> Spectroscopy:
         ``Oscillation Control>Center Frequency (Hz)``; ``amplitude`` from
         ``Oscillation Control>Amplitude Setpoint (m)`` (None if absent); ``k`` None.
 
+    An aborted sweep is read up to where it stopped: frequency-shift columns without a
+    finite value (e.g. ``[bwd]`` columns of a sweep that never ran) and the NaN-padded rows
+    at the end of the table are dropped (:func:`fmdecon.io._text.drop_padding`), and
+    ``source["notes"]`` (:attr:`Spectroscopy.notes`) says how many rows and which columns.
+
     Raises
     ------
     ValueError
         One line naming the file and the problem: unreadable or garbled file, no
         ``[DATA]`` line, no z or frequency-shift column, fewer than 3 points, NaN in z or
-        the frequency shift, non-monotonic z, unknown unit.
+        the frequency shift before the last complete row, nothing usable left, non-monotonic
+        z, unknown unit.
     """
     lines = read_text(path).splitlines()
     try:
@@ -204,6 +212,10 @@ def read_nanonis(path: str | PathLike, *, flip_z: bool = False) -> Spectroscopy:
 
     z_index, z_file = _z_column(labels, table, path)
     df_index, names, df = _df_columns(labels, table, path)
+    z_file, df, kept, notes = drop_padding(
+        path, z_file, df, labels[z_index], [labels[i] for i in df_index], first_line
+    )
+    df_index, names = [df_index[i] for i in kept], [names[i] for i in kept]
     z, df, orientation = assemble(
         path,
         z_file,
@@ -222,6 +234,8 @@ def read_nanonis(path: str | PathLike, *, flip_z: bool = False) -> Spectroscopy:
         "df": "columns " + ", ".join(f"'{labels[i]}'" for i in df_index),
         "k": "not in the file (Nanonis never records it)",
     }
+    if notes:
+        source["notes"] = "\n".join(notes)
     f0, amplitude = _sensor_values(metadata, labels, table, source, path)
     freeze(z, df)
     return Spectroscopy(

@@ -39,6 +39,10 @@ _TABLE_DF = re.compile(
     r"^(df|Δf|delta ?f|delta_f|frequency shift|freq\.? shift)\b(?P<rest>.*)$", re.IGNORECASE
 )
 _COLUMN_LABEL = re.compile(r"\s*(?P<name>.*?)\s*[\(\[](?P<unit>[^\)\]]*)[\)\]]\s*")
+#: A header name with its unit in brackets, in a whitespace-separated header.
+_SPACED_LABEL = re.compile(r"[^\s\(\[][^\(\[]*?\s*[\(\[][^\)\]]*[\)\]]")
+#: Integer cells on both sides of a comma, as decimal commas split by a comma separator give.
+_DECIMAL_COMMA_CELLS = re.compile(r"\d,\d")
 _COMMENT_KEY = re.compile(r"(?P<name>[^\(\[]*?)\s*[\(\[](?P<unit>[^\)\]]*)[\)\]]")
 #: Comment name (lower case, without unit) -> (value it sets, its units).
 _COMMENT_KEYS: Mapping[str, tuple[str, Mapping[str, float]]] = {
@@ -203,6 +207,33 @@ def _sweep_names(columns: _Columns, dfi: Sequence[int]) -> list[str]:
     return sweeps
 
 
+def _spaced_labels(header: str, width: int) -> list[str] | None:
+    """The names of a whitespace-separated header whose names hold spaces, when each ends
+    in a unit in brackets (``z (nm)  df (Hz)``) and they are as many as the columns."""
+    labels = [m.strip() for m in _SPACED_LABEL.findall(header)]
+    if len(labels) == width and "".join(labels).replace(" ", "") == header.replace(" ", ""):
+        return labels
+    return None
+
+
+def _width_problem(width: int, labels: Sequence[str], delimiter: str | None, row: str) -> str:
+    """The message for a header with ``len(labels)`` names over ``width`` columns, naming
+    the likely cause."""
+    text = f"the table has {width} columns but the header {len(labels)} names"
+    names = ", ".join(repr(label) for label in labels[:6])
+    if delimiter == "," and width > len(labels) and _DECIMAL_COMMA_CELLS.search(row):
+        return (
+            f"{text}: decimal commas in a comma-separated file? (first row: {row.strip()!r}; "
+            "export with a decimal point, or separate the columns with ';' or tabs)"
+        )
+    if delimiter is None and len(labels) > width:
+        return (
+            f"{text} ({names}): the header is split at spaces; write each name with its "
+            "unit in brackets ('z (nm)  df (Hz)'), or separate the columns with tabs or commas"
+        )
+    return f"{text} ({names}): one name per column, separated like the data"
+
+
 def _comment_values(
     metadata: Mapping[str, str], source: dict[str, str], path: str | PathLike
 ) -> dict[str, float | None]:
@@ -289,8 +320,10 @@ def read_table(
         raise fail(path, "needs at least 3 data points; got 0")
     first_line = max(_first_row_line(rows), 1)
     table = parse_numbers([r for _, r in rows], delimiter, first_line, path)
+    if table.shape[1] != len(labels) and has_header and delimiter is None:
+        labels = _spaced_labels(content[0][1], table.shape[1]) or labels
     if table.shape[1] != len(labels):
-        raise fail(path, f"the table has {table.shape[1]} columns but {len(labels)} names")
+        raise fail(path, _width_problem(table.shape[1], labels, delimiter, rows[0][1]))
 
     columns = _Columns.parse(path, labels, has_header)
     zi = _z_index(columns, z_column)

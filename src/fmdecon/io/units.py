@@ -25,6 +25,7 @@ __all__ = [
     "UNITS",
     "format_quantity",
     "parse_quantity",
+    "split_quantity",
 ]
 
 #: SI factors of the length units understood in column names and arguments [m].
@@ -97,18 +98,29 @@ def parse_quantity(text: str | float, kind: str) -> float:
     if isinstance(text, int | float):
         return float(text)
     units = UNITS[kind]
+    number, unit = split_quantity(text, kind)
+    if unit and unit not in units:
+        raise ValueError(f"unknown {kind} unit {unit!r} in {text!r}; known: {', '.join(units)}")
+    value = float(number) * (units[unit] if unit else 1.0)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{kind} must be a finite number > 0; got {text!r}")
+    return value
+
+
+def split_quantity(text: str, kind: str = "length") -> tuple[str, str]:
+    """``"100 nm"`` -> ``("100", "nm")``; ``"100"`` -> ``("100", "")``.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` does not start with a number (naming the ``kind`` and an example).
+    """
     match = _NUMBER.match(text)
     if match is None:
         raise ValueError(
             f"not a {kind}: {text!r} (a number with an optional unit, e.g. {_EXAMPLES[kind]})"
         )
-    unit = match["unit"]
-    if unit and unit not in units:
-        raise ValueError(f"unknown {kind} unit {unit!r} in {text!r}; known: {', '.join(units)}")
-    value = float(match["number"]) * (units[unit] if unit else 1.0)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{kind} must be a finite number > 0; got {text!r}")
-    return value
+    return match["number"], match["unit"]
 
 
 def format_quantity(value: float, unit: str, digits: int = 4) -> str:

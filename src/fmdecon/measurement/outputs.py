@@ -18,11 +18,28 @@ from numpy.typing import NDArray
 from fmdecon.io.units import format_quantity
 from fmdecon.measurement.pipeline import Measurement
 
-__all__ = ["csv_text", "summary_rows", "to_dataset", "write_csv", "write_netcdf"]
+__all__ = [
+    "DEPENDENT_FOOTNOTE",
+    "csv_text",
+    "summary_rows",
+    "to_dataset",
+    "write_csv",
+    "write_netcdf",
+]
+
+#: The footnote of a ``*`` after F_min in :func:`summary_rows`.
+DEPENDENT_FOOTNOTE = (
+    "* F_min and z at F_min left out the points whose force depends on Δf beyond the far end "
+    "(within 2A of it; for the matrix family also near far end - n*2A): see 'F_min (...)' "
+    "above, or model the tail with --tail"
+)
 
 
 def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
-    """One row per method: file, method, F_min, z at F_min, verdict (formatted strings)."""
+    """One row per method: file, method, F_min, z at F_min, and the verdict at the amplitude
+    used with its brief reason (formatted strings). F_min ends in ``*`` where it is not
+    taken at the points that depend on Δf beyond the far end (:attr:`MethodResult.dependent`,
+    :data:`DEPENDENT_FOOTNOTE`)."""
     rows = []
     name = Path(measurement.path).name
     amplitude = measurement.amplitude.value
@@ -31,9 +48,10 @@ def summary_rows(measurement: Measurement) -> list[dict[str, str]]:
             {
                 "file": name,
                 "method": method,
-                "F_min": format_quantity(result.force_min, "N", 3),
+                "F_min": format_quantity(result.force_min, "N", 3)
+                + ("*" if result.dependent is not None else ""),
                 "z at F_min": format_quantity(result.z_at_min(measurement.z), "m", 4),
-                "verdict": result.verdict(amplitude),
+                "verdict": result.verdict(amplitude).short,
             }
         )
     for method in measurement.failed:
@@ -70,10 +88,11 @@ def to_dataset(measurement: Measurement) -> Any:
     Coordinates ``z`` [m], ``deconvolution``, ``sweep``, ``inflection``, ``forbidden_range``;
     variables ``frequency_shift`` (the curve deconvolved), ``frequency_shift_sweep`` (each
     sweep used, as read), ``force``, ``force_std``, ``energy``, the force minimum, the
-    well-posedness (verdict, origin, S and its 95 % interval at each inflection point z_i,
-    forbidden amplitude ranges) and the scalars ``amplitude``, ``k``, ``f0``, ``df_noise``,
-    ``df_offset`` with their ``source``. Global attributes: provenance, the input file, the
-    orientation, the curve, warnings.
+    well-posedness (the verdict at the amplitude used and its reason, origin, S and its 95 %
+    interval at each inflection point z_i, forbidden amplitude ranges) and the scalars
+    ``amplitude``, ``k``, ``f0``, ``df_noise``, ``df_offset`` with their ``source``. Global
+    attributes: provenance, the input file, the orientation, the curve, the reader's notes,
+    warnings.
     """
     import xarray as xr
 
@@ -83,6 +102,7 @@ def to_dataset(measurement: Measurement) -> Any:
     methods = list(m.results)
     results = [m.results[n] for n in methods]
     tests = [r.wellposedness for r in results]
+    verdicts = [r.verdict(m.amplitude.value) for r in results]
     points = [t.points if t is not None else () for t in tests]
     n_points = max((len(p) for p in points), default=0)
     ranges = [t.forbidden_amplitudes if t is not None else () for t in tests]
@@ -151,7 +171,34 @@ def to_dataset(measurement: Measurement) -> Any:
         "force_min": (
             ("deconvolution",),
             np.array([r.force_min for r in results]),
-            cf("N", "minimum of the deconvolved force"),
+            cf(
+                "N",
+                "minimum of the deconvolved force, not taken where it depends on the unknown "
+                "continuation of the frequency shift (continuation_dependent)",
+            ),
+        ),
+        "force_min_note": (
+            ("deconvolution",),
+            np.array([r.dependent_note or "" for r in results], dtype=object),
+            cf(None, "which points force_min left out, or the tail model used"),
+        ),
+        "continuation_dependent": (
+            method_dims,
+            np.array(
+                [
+                    r.dependent if r.dependent is not None else np.zeros(m.z.size, bool)
+                    for r in results
+                ],
+                dtype=np.int8,
+            ),
+            cf(
+                "1",
+                "1 where the force depends on the frequency shift beyond the far end of a "
+                "curve that has not decayed there (within 2A of it; matrix family: also near "
+                "far end - n*2A); 0 elsewhere, and everywhere with a tail model",
+                flag_values=np.array([0, 1], dtype=np.int8),
+                flag_meanings="measured_data_only depends_on_continuation",
+            ),
         ),
         "z_force_min": (
             ("deconvolution",),
@@ -160,15 +207,24 @@ def to_dataset(measurement: Measurement) -> Any:
         ),
         "wellposedness_verdict": (
             ("deconvolution",),
-            np.array([r.verdict(m.amplitude.value) for r in results], dtype=object),
-            cf(None, "inflection-point test (Sader et al. 2018): verdict at this amplitude"),
+            np.array([v.label for v in verdicts], dtype=object),
+            cf(
+                None,
+                "inflection-point test (Sader et al. 2018): verdict at the amplitude used",
+                flag_meanings="well-posed | ill-posed at this amplitude | undecided",
+            ),
+        ),
+        "wellposedness_reason": (
+            ("deconvolution",),
+            np.array([v.reason for v in verdicts], dtype=object),
+            cf(None, "inflection-point test: why this verdict"),
         ),
         "wellposedness_summary": (
             ("deconvolution",),
             np.array(
-                [t.summary() if t is not None else "test not run" for t in tests], dtype=object
+                [t.details() if t is not None else "test not run" for t in tests], dtype=object
             ),
-            cf(None, "inflection-point test: summary"),
+            cf(None, "inflection-point test: S and the force jump at each inflection point"),
         ),
         "wellposedness_origin": (
             ("deconvolution",),
@@ -281,6 +337,8 @@ def to_dataset(measurement: Measurement) -> Any:
             "curve": m.curve,
             "sweeps_used": ", ".join(m.sweeps),
             "noise_source": m.df_noise.source,
+            "reader_notes": "\n".join(m.notes) or "none",
+            "tail_model": m.tail or "none",
             "warnings": "\n".join(m.warnings) or "none",
             "failed_methods": "\n".join(f"{n}: {e}" for n, e in m.failed.items()) or "none",
         }
@@ -313,8 +371,13 @@ def csv_text(measurement: Measurement) -> str:
         test = result.wellposedness
         lines.append(
             f"# wellposedness {name}: {result.verdict(m.amplitude.value)}; "
-            + (test.summary() if test is not None else "test not run")
+            + (test.details() if test is not None else "test not run")
         )
+    if m.tail:
+        lines.append(f"# {m.tail}")
+    for name, result in m.results.items():
+        if result.dependent is not None:
+            lines.append(f"# F_min {name}: {result.dependent_note}")
     for text in m.warnings:
         lines.append(f"# warning: {text}")
     header = ["z (m)", "frequency_shift (Hz)"]

@@ -19,6 +19,7 @@ hardly affects there.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,17 +28,20 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
-from fmdecon.io import Spectroscopy, read_curve
+from fmdecon.io import Spectroscopy, read_curve, sniff_format
 from fmdecon.io.units import SI_UNITS, format_quantity, parse_quantity
 from fmdecon.methods import METHODS, get_method
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import (
     Finding,
+    PlausibilityWarning,
     check_force,
     check_inputs,
+    check_setpoint,
     far_end_offset,
 )
-from fmdecon.wellposedness import WellPosedness, inflection_point_test
+from fmdecon.tail import TailExtension, continuation_dependent, extend_tail
+from fmdecon.wellposedness import Verdict, WellPosedness, inflection_point_test
 
 __all__ = [
     "SWEEP_CHOICES",
@@ -139,6 +143,18 @@ class MethodResult:
         Estimated magnitude of the smoothing bias [N] of a method whose strength is chosen
         from the data (its ``fit`` capability; the combined uncertainty is
         ``hypot(force_std, force_bias)``); None for the linear methods.
+    test_problem : str
+        Why the inflection-point test could not run ("" if it ran).
+    incomplete : str
+        Why the measured curve may miss an inflection point beyond its far end (a Δf that
+        has not decayed there; "" if it has): :meth:`verdict` is then undecided where the
+        test alone would say well-posed.
+    dependent : numpy.ndarray of bool or None
+        Points whose force depends on the unknown continuation of a Δf that has not decayed
+        at the far end (:func:`fmdecon.tail.continuation_dependent`); :attr:`force_min` is
+        not taken there. None where Δf has decayed or a tail model supplies it.
+    dependent_note : str
+        What ``dependent`` excludes, or which tail model was used ("" if neither).
     """
 
     method: str
@@ -148,24 +164,47 @@ class MethodResult:
     wellposedness: WellPosedness | None
     warnings: tuple[str, ...] = ()
     force_bias: NDArray[np.float64] | None = None
+    test_problem: str = ""
+    incomplete: str = ""
+    dependent: NDArray[np.bool_] | None = None
+    dependent_note: str = ""
+
+    def _candidates(self) -> NDArray[np.bool_]:
+        """Points the minimum is taken from: finite, and not ``dependent``."""
+        ok = np.isfinite(self.force)
+        return ok if self.dependent is None else ok & ~self.dependent
 
     @property
     def force_min(self) -> float:
-        """Smallest force [N] (most attractive)."""
-        return float(np.nanmin(self.force))
+        """Smallest force [N] (most attractive) where it does not depend on the unknown
+        continuation of Δf (``dependent``); NaN if no such point is finite."""
+        ok = self._candidates()
+        return float(self.force[ok].min()) if ok.any() else float("nan")
 
     def z_at_min(self, z: NDArray[np.float64]) -> float:
-        """Position [m] of the smallest force."""
-        return float(z[int(np.nanargmin(self.force))])
+        """Position [m] of :attr:`force_min`; NaN if no point qualifies."""
+        ok = np.flatnonzero(self._candidates())
+        if not ok.size:
+            return float("nan")
+        return float(z[ok[int(np.argmin(self.force[ok]))]])
 
-    def verdict(self, amplitude: float) -> str:
-        """``"well-posed"``, ``"ill-posed"`` (amplitude outside the forbidden range) or
-        ``"ill-posed, A forbidden"``; ``"test failed"`` if the test could not run."""
+    def verdict(self, amplitude: float) -> Verdict:
+        """The well-posedness at ``amplitude`` [m]: well-posed, ill-posed at this amplitude or
+        undecided, with the reason (:meth:`fmdecon.wellposedness.WellPosedness.decide`;
+        undecided also where the test could not run, or where it finds nothing but the
+        curve is ``incomplete``)."""
         if self.wellposedness is None:
-            return "test failed"
-        if self.wellposedness.is_forbidden(amplitude):
-            return "ill-posed, A forbidden"
-        return self.wellposedness.verdict
+            return Verdict.not_run(amplitude, self.test_problem or "no result")
+        verdict = self.wellposedness.decide(amplitude)
+        if verdict.status == "well-posed" and self.incomplete:
+            return Verdict(
+                "undecided",
+                float(amplitude),
+                f"{self.incomplete}: the force beyond it is unknown, and an inflection point "
+                f"there cannot be excluded (within the curve: {verdict.brief})",
+                "Δf not decayed",
+            )
+        return verdict
 
 
 @dataclass(frozen=True)
@@ -202,6 +241,11 @@ class Measurement:
         Plausibility warnings (errors raise unless ``strict=False``).
     file_sources : mapping
         The reader's record of where z, Δf, f0, amplitude came from.
+    notes : tuple of str
+        What the reader dropped (the NaN padding and all-NaN columns of an aborted sweep:
+        :attr:`fmdecon.io.Spectroscopy.notes`); the first of :attr:`warnings`.
+    tail : str
+        The tail model that extended Δf beyond the far end (``tail=True``), "" if none.
     """
 
     path: str
@@ -220,11 +264,14 @@ class Measurement:
     failed: Mapping[str, str] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     file_sources: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    tail: str = ""
 
     @property
     def warnings(self) -> list[str]:
-        """Every warning: plausibility findings, then each method's (prefixed by its name)."""
-        out = [f.message for f in self.findings]
+        """Every warning: the reader's notes, plausibility findings, then each method's
+        (prefixed by its name)."""
+        out = [*self.notes, *(f.message for f in self.findings)]
         for name, result in self.results.items():
             out += [w if w.startswith(name) else f"{name}: {w}" for w in result.warnings]
         out += [f"{name} skipped: {message}" for name, message in self.failed.items()]
@@ -335,35 +382,93 @@ def _run_method(
     k: float,
     f0: float,
     df_noise: float,
+    incomplete: str = "",
+    tail: TailExtension | None = None,
 ) -> MethodResult:
-    """One method: force, force_std, energy, well-posedness and their warnings."""
+    """One method: force, force_std, energy, well-posedness and their warnings. With a
+    ``tail``, the method runs on the extended curve (and on the other model's, whose spread
+    is added to ``force_std``); the results are cut back to the measured points."""
     entry = get_method(name)
     bias = None
+    grid, curve = (z, df) if tail is None else (tail.z, tail.df)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if entry.fit is not None:  # strength chosen from the data: std and bias of that fit
-            fit = entry.fit(z, df, amplitude, k, f0, df_noise=df_noise)
+            fit = entry.fit(grid, curve, amplitude, k, f0, df_noise=df_noise)
             force = np.asarray(fit.force, dtype=np.float64)
             std = np.asarray(fit.force_std, dtype=np.float64)
             bias = np.asarray(fit.force_bias, dtype=np.float64)
         else:
-            force = np.asarray(entry(z, df, amplitude, k, f0), dtype=np.float64)
-            std = np.asarray(force_noise(entry, z, amplitude, k, f0, df_noise), dtype=np.float64)
-        energy = entry.energy(z, df, force, amplitude, k, f0)
+            force = np.asarray(entry(grid, curve, amplitude, k, f0), dtype=np.float64)
+            std = np.asarray(
+                force_noise(entry, grid, amplitude, k, f0, df_noise), dtype=np.float64
+            )
+        if not np.isfinite(force).any():  # e.g. Sader-Jarvis on 3 points: every point NaN
+            raise ValueError(f"gives no finite force on these {z.size} points")
+        energy = entry.energy(grid, curve, force, amplitude, k, f0)
+        dependent, note = None, ""
+        if tail is not None:
+            n = tail.measured
+            force, std, energy = force[:n], std[:n], energy[:n]
+            bias = bias[:n] if bias is not None else None
+            note = tail.describe()
+            if tail.df_alternative is not None:
+                other = (
+                    entry.fit(grid, tail.df_alternative, amplitude, k, f0, df_noise=df_noise).force
+                    if entry.fit is not None
+                    else entry(grid, tail.df_alternative, amplitude, k, f0)
+                )
+                spread = np.abs(np.asarray(other, dtype=np.float64)[:n] - force)
+                std = np.hypot(std, np.where(np.isfinite(spread), spread, 0.0))
+                note += "; force_std includes the spread of the forces from the two models"
+        elif incomplete:
+            dependent = continuation_dependent(z, amplitude, entry.family)
+            note = _dependent_note(z, dependent, amplitude, entry.family)
     messages: list[str] = []
     for item in caught:
+        if issubclass(item.category, PlausibilityWarning):
+            continue  # measure() ran the same checks on the curve (its findings)
         text = str(item.message)
         if text not in messages:
             messages.append(text)
     test: WellPosedness | None = None
+    problem = ""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             test = inflection_point_test(z, force)
     except ValueError as exc:
+        problem = str(exc)
         messages.append(f"inflection-point test not run: {exc}")
     messages += [f.message for f in check_force(force, name)]
-    return MethodResult(name, force, std, energy, test, tuple(messages), bias)
+    return MethodResult(
+        name,
+        force,
+        std,
+        energy,
+        test,
+        tuple(messages),
+        bias,
+        problem,
+        incomplete,
+        dependent,
+        note,
+    )
+
+
+def _dependent_note(
+    z: NDArray[np.float64], dependent: NDArray[np.bool_], amplitude: float, family: str
+) -> str:
+    """What :func:`continuation_dependent` excluded from F_min, in words."""
+    two_a = format_quantity(2.0 * amplitude, "m", 3)
+    where = f"z > {format_quantity(float(z[-1]) - 2.0 * amplitude, 'm', 4)} (2A = {two_a})"
+    spikes = int(dependent.sum() - np.count_nonzero(z[-1] - z < 2.0 * amplitude))
+    if spikes:
+        where += f" and {spikes} near the far end - n*2A (n >= 1: the matrix family's spikes)"
+    return (
+        f"F_min not taken at {int(dependent.sum())} of {z.size} points, where the force "
+        f"depends on Δf beyond the far end: {where}; use --tail to model that continuation"
+    )
 
 
 def measure(
@@ -378,6 +483,9 @@ def measure(
     subtract_offset: bool = False,
     flip_z: bool = False,
     strict: bool = True,
+    z_unit: str | None = None,
+    df_unit: str | None = None,
+    tail: bool = False,
 ) -> Measurement:
     """Read a measured file and deconvolve it with every requested method.
 
@@ -405,6 +513,15 @@ def measure(
     strict : bool
         If True (default), implausible values (:mod:`fmdecon.plausibility` errors) raise;
         if False they become warnings.
+    z_unit, df_unit : str, optional
+        Units of the z and Δf columns of a table whose header has none (``"nm"``,
+        ``"Hz"``); for readers that take them (:func:`fmdecon.io.read_table`).
+    tail : bool
+        Extend a Δf that has not decayed at the far end by a fitted tail model
+        (:func:`fmdecon.extend_tail`: exponential or power law, the better fit) before
+        deconvolving; the spread of the two models' forces is added to ``force_std``.
+        Without it, F_min is not taken where the force depends on the unknown continuation
+        (:func:`fmdecon.tail.continuation_dependent`). Ignored where Δf has decayed.
 
     Returns
     -------
@@ -419,8 +536,24 @@ def measure(
         for a sensor value neither given nor in the file.
     """
     path_text = str(path)
+    options: dict[str, object] = {"flip_z": flip_z}
+    units = {name: value for name, value in (("z_unit", z_unit), ("df_unit", df_unit)) if value}
+    if units:
+        try:
+            reader = sniff_format(path)
+        except ValueError as exc:
+            raise MeasurementError(str(exc)) from None
+        taken = inspect.signature(reader.reader).parameters
+        for name, value in units.items():
+            if name not in taken:
+                raise ArgumentError(
+                    name,
+                    f"{value!r} given, but a {reader.description} carries its units in the "
+                    f"file; {name} is for tables without units in their header",
+                )
+        options.update(units)
     try:
-        spec = read_curve(path, flip_z=flip_z)
+        spec = read_curve(path, **options)
     except ValueError as exc:
         raise MeasurementError(str(exc)) from None
     names = list(methods) if methods else list(METHODS)
@@ -443,7 +576,8 @@ def measure(
     try:
         chosen, curve, described, noise, noise_source = _select(spec, sweep)
     except ValueError as exc:
-        raise MeasurementError(f"{path_text}: {exc}") from None
+        dropped = "".join(f" ({note})" for note in spec.notes if "column" in note)
+        raise MeasurementError(f"{path_text}: {exc}{dropped}") from None
     if df_noise is not None:
         try:
             given = parse_quantity(df_noise, "frequency")
@@ -464,17 +598,53 @@ def measure(
             f"mean of the last {count} points (z >= {z_far}), +- {error:.2g} Hz, subtracted"
         )
     z = np.array(spec.z)
-    findings = check_inputs(z, curve, a_value.value, k_value.value, f_value.value)
+    written = (
+        str(amplitude) if amplitude is not None else format_quantity(a_value.value, "m")
+    )  # as typed (a bare number or with a unit), or the file's value with its unit
+    findings = check_inputs(
+        z,
+        curve,
+        a_value.value,
+        k_value.value,
+        f_value.value,
+        amplitude_written=written,
+        tail=tail,
+    )
+    if amplitude is not None:
+        findings += check_setpoint(
+            a_value.value, spec.amplitude, f"the amplitude given ({amplitude})"
+        )
     errors = [f.message for f in findings if f.level == "error"]
     if errors and strict:
         raise MeasurementError(f"{path_text}: {'; '.join(errors)}")
 
+    far_end = any(f.check == "far_end" for f in findings)
+    z_far = format_quantity(float(z[-1]), "m")
+    incomplete = f"Δf has not decayed at the far end of the curve (z = {z_far})" if far_end else ""
+    extension = None
+    tail_note = ""
+    if tail and far_end:
+        try:
+            extension = extend_tail(z, curve, df_noise=noise_value.value)
+        except ValueError as exc:
+            raise MeasurementError(f"{path_text}: --tail: {exc}") from None
+        tail_note = extension.describe()
+    elif tail:
+        tail_note = "tail model: not used (Δf has decayed at the far end)"
     results: dict[str, MethodResult] = {}
     failed: dict[str, str] = {}
     for name in names:
         try:
             results[name] = _run_method(
-                name, z, curve, a_value.value, k_value.value, f_value.value, noise_value.value
+                name,
+                z,
+                curve,
+                a_value.value,
+                k_value.value,
+                f_value.value,
+                noise_value.value,
+                incomplete,
+                extension,
             )
         except (ValueError, MemoryError) as exc:
             failed[name] = str(exc)
@@ -498,4 +668,6 @@ def measure(
         failed=failed,
         findings=tuple(findings),
         file_sources=dict(spec.source),
+        notes=spec.notes,
+        tail=tail_note,
     )

@@ -88,23 +88,35 @@ def render_plot(measurement: Measurement, fmt: str = "png") -> bytes:
     amplitude_pm = m.amplitude.value * 1e12
     low, high = amplitude_pm, amplitude_pm
     for row, name in enumerate(names):
-        test = m.results[name].wellposedness
+        result = m.results[name]
+        test = result.wellposedness
         color = method_style(name).get("color")
+        # the verdict at the amplitude used, as in the table and the netCDF file
+        ax_a.text(
+            0.99,
+            row,
+            result.verdict(m.amplitude.value).short,
+            transform=ax_a.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=7,
+        )
         if test is None:
             continue
         for lo, hi in test.forbidden_amplitudes:
             ax_a.barh(row, (hi - lo) * 1e12, left=lo * 1e12, height=0.6, color=color, alpha=0.5)
             low, high = min(low, lo * 1e12), max(high, hi * 1e12)
-        if not test.forbidden_amplitudes:
-            ax_a.text(amplitude_pm, row, "  no forbidden range", va="center", fontsize=7)
     ax_a.axvline(amplitude_pm, color="k", lw=1.5, label=f"A used = {amplitude_pm:.4g} pm")
     ax_a.set_yticks(range(len(names)), [METHODS[n].short_label for n in names], fontsize=8)
     ax_a.set_ylim(-0.7, len(names) - 0.3)
     ax_a.set_xscale("log")
     ax_a.set_xlim(low / 10.0, high * 10.0)
     ax_a.set_xlabel("amplitude (pm)")
-    ax_a.set_title("forbidden amplitudes (inflection-point test; bars)", fontsize=9)
-    ax_a.legend(fontsize=8, loc="upper right")
+    ax_a.set_title(
+        "forbidden amplitudes (inflection-point test; bars) and the verdict at A used",
+        fontsize=9,
+    )
+    ax_a.legend(fontsize=8, loc="upper left")
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=150)
     return buffer.getvalue()

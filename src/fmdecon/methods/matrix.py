@@ -91,7 +91,8 @@ def check_band(half_band: float, points: int, method: str, amplitude: float, spa
     """
     if half_band > points:
         raise ValueError(
-            f"{method}: amplitude = {amplitude!r} m exceeds the whole z span {span!r} m: its "
+            f"{method}: amplitude = {float(amplitude):.4g} m exceeds the whole z span "
+            f"{float(span):.4g} m: its "
             f"band would have {2 * half_band + 1:.4g} weights for a curve of {points} points. "
             "Is the amplitude in the right unit (SI: metres; e.g. 50 pm = 5e-11)?"
         )
@@ -210,7 +211,7 @@ def matrix_method(
         If ``1 <= A/d < 50``, below the ratio Welker et al. (2012) advise.
     """
     z, df = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")
     step = uniform_step(z, "matrix_method")

@@ -367,7 +367,7 @@ def matrix_exact(
     from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
 
     z, df = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     factor = _upsample_factor(upsample)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")

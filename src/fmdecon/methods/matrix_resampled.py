@@ -359,7 +359,7 @@ def matrix_resampled(
     from scipy.interpolate import CubicSpline  # imported here: a 0.2 s import
 
     z, df = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     minimum = alpha_min_option(alpha_min)
     if solver not in ("auto", "recursive", "fft"):
         raise ValueError(f"solver must be 'auto', 'recursive' or 'fft'; got solver = {solver!r}")

@@ -298,7 +298,8 @@ def _noise(df_noise: object, df: NDArray[np.float64]) -> NDArray[np.float64]:
             f"df_noise = {df_noise!r}"
         ) from None
     if not np.all(np.isfinite(out)) or np.any(out < 0):
-        raise ValueError(f"df_noise must be finite and >= 0 [Hz]; got df_noise = {df_noise!r}")
+        given = np.asarray(df_noise).tolist()
+        raise ValueError(f"df_noise must be finite and >= 0 [Hz]; got df_noise = {given!r}")
     return out
 
 
@@ -459,7 +460,7 @@ def regularized_fit(
         ``info`` with the ``strength`` and the ``df_noise`` [Hz] used per curve.
     """
     z, values = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     rule, strength, upsample = _options(rule, strength, upsample)
     uniform_step(z, "regularized")
     return _solve(z, values, amplitude, k, f0, df_noise, rule, strength, upsample, True)
@@ -520,7 +521,7 @@ def regularized(
         On bad input, a non-uniform grid, an unknown rule or a negative noise or strength.
     """
     z, values = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     rule, strength, upsample = _options(rule, strength, upsample)
     uniform_step(z, "regularized")
     return _solve(z, values, amplitude, k, f0, df_noise, rule, strength, upsample, False).force

@@ -510,7 +510,7 @@ def sader_jarvis(
         strictly increasing or has fewer than 3 points (with 3, every point is NaN).
     """
     z, df = curves(z, df, "df")
-    amplitude, k, f0 = sensor(amplitude, k, f0)
+    amplitude, k, f0 = sensor(amplitude, k, f0, z)
     if df.ndim > 1 and df.size == z.size:  # a batch of one curve: that curve, bit for bit
         return sader_jarvis(z, df.reshape(z.size), amplitude, k, f0).reshape(df.shape)
     if df.ndim > 2:

@@ -20,6 +20,7 @@ Figure entries (data only)
 
 Writing
     save                           -- the one writer of every figure (atomic, PDF metadata)
+    image_format                   -- the image format of a path's suffix (or ValueError)
 
 House style
     RC                             -- matplotlib settings (applied with ``rc_context``)
@@ -68,6 +69,7 @@ _EXPORTS = {
     "panel_letter": "_style",
     "shown_point": "_style",
     "spike_lines": "_style",
+    "image_format": "_render",
     "save": "_render",
 }
 

@@ -14,10 +14,30 @@ from matplotlib.figure import Figure
 from fmdecon.plot._style import RC
 from fmdecon.study.cube import write_atomic
 
-__all__ = ["save"]
+__all__ = ["image_format", "save"]
 
 Cubes = Mapping[str, xr.Dataset]
 Views = Mapping[str, Any]
+
+
+def image_format(path: str | Path) -> str:
+    """Image format of ``path`` from its suffix (``png`` without one).
+
+    Raises
+    ------
+    ValueError
+        If matplotlib cannot write that format, naming the path and the formats it can.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    suffix = Path(path).suffix.lstrip(".").lower() or "png"
+    supported = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in supported:
+        raise ValueError(
+            f"cannot plot to {path}: unsupported image format {suffix!r} "
+            f"(use one of {', '.join(sorted(supported))})"
+        )
+    return suffix
 
 
 def save(figure: Figure, title: str, png: str | Path, pdf: str | Path) -> None:
