@@ -3,7 +3,7 @@
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
-  `measured_batch` and `scaling` markers
+  `measured_batch`, `scaling`, `regularized` and `planning` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 
 Nothing here is typed by hand: docs/ shows what the pipeline and benchmarks printed. The
@@ -28,6 +28,7 @@ BLOCKS = {
     "measured_batch": "docs/benchmarks.md",
     "scaling": "docs/benchmarks.md",
     "regularized": "docs/benchmarks.md",
+    "planning": "docs/benchmarks.md",
 }
 
 
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--regularized", type=Path, help="Markdown output of benchmarks/regularized.py"
     )
+    parser.add_argument("--planning", type=Path, help="text output of benchmarks/planning.py")
     parser.add_argument(
         "--summary-study",
         action="append",
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         ("scaling", args.scaling),
         ("batched", args.batched),
         ("measured_batch", args.measured_batch),
+        ("planning", args.planning),
     ):
         if path is not None:
             contents[marker] = code_block(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 from fmdecon.figures import FIGURES as FIGURE_ENTRIES
 from fmdecon.figures import available as available_figures
 from fmdecon.study.config import ConfigError, validate_config
-from fmdecon.study.perturb import Perturbations
+from fmdecon.study.cost import chunk_cost, merge_memory_mb
 from fmdecon.study.provenance import source_hash
 from fmdecon.study.summary import study_summary
 from fmdecon.study.sweep import Study
@@ -20,7 +20,7 @@ config.clear()
 config.update(_validated)
 
 STUDY = Study(config)
-PERTURBATIONS = Perturbations.from_config(config)
+PERTURBATIONS = STUDY.perturbations
 RESULTS = f"results/{STUDY.name}"
 LAWS = list(STUDY.laws)
 # the figures this study makes (the registry reads no matplotlib: cheap while building the DAG)
@@ -73,26 +73,25 @@ def curves_study(wildcards):
     return json.dumps(_law_config(wildcards.law) | {"figures": view}, sort_keys=True)
 
 
+def _chunk(wildcards):
+    """The cost model's estimate of one chunk (from its own points only: linear planning)."""
+    group, block = int(wildcards.group[1:]), int(wildcards.block[1:])
+    return chunk_cost(STUDY, wildcards.law, group, block)
+
+
 def chunk_memory_mb(wildcards):
-    """Memory of one chunk job: one point's frequency-shift block at a time plus the
-    interpreter."""
-    sweep = STUDY.laws[wildcards.law]
-    points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
-    values = STUDY.amplitudes_per_job * points * (2 + len(STUDY.methods))
-    return 400 + values * 8 // 1_000_000
+    """Memory [MB] of one chunk job (fmdecon.study.cost.chunk_cost, as `fmdecon plan`)."""
+    return _chunk(wildcards).mem_mb
 
 
 def chunk_runtime_min(wildcards):
-    """Generous wall-time estimate [min] of a chunk job (cluster schedulers need one)."""
-    sweep = STUDY.laws[wildcards.law]
-    points = max(int(sweep.point(p)["points"]) for p in range(sweep.n_points))
-    curves = STUDY.amplitudes_per_job * STUDY.points_per_job * len(STUDY.methods)
-    per_curve = 5e-3  # [s] a single call at N = 5000 (measured <= 3 ms), with its metrics
-    if PERTURBATIONS is not None:  # every noise level and error, each with its realisations
-        curves *= len(PERTURBATIONS.combinations()) * PERTURBATIONS.realizations
-        per_curve = 1e-3  # realisations deconvolved in batches (measured ~0.3 ms a curve)
-    seconds = 30 + curves * per_curve * points / 5000
-    return max(5, int(seconds / 60 * 3) + 1)
+    """Generous wall time [min] of one chunk job (cluster schedulers need one)."""
+    return _chunk(wildcards).runtime_min
+
+
+def merge_mem_mb(wildcards):
+    """Memory [MB] of the merge job of one law (the whole cube in one process)."""
+    return merge_memory_mb(STUDY, wildcards.law)
 
 
 def curve_files(wildcards=None):

@@ -13,7 +13,7 @@ rule merge_metrics:
     conda:
         CONDA_ENV
     resources:
-        mem_mb=1000,
+        mem_mb=merge_mem_mb,
         runtime=10,
     params:
         fmdecon=LIBRARY,

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from fmdecon.forces import FORCE_LAWS
 from fmdecon.study.config import amplitudes as amplitude_values
 from fmdecon.study.config import as_list
+from fmdecon.study.perturb import Perturbations
 
 __all__ = [
     "GRID_KEYS",
@@ -106,6 +107,27 @@ class LawSweep:
         position = dict(zip(self.swept, np.unravel_index(index, self.shape), strict=True))
         return {name: vals[int(position.get(name, 0))] for name, vals in self.values.items()}
 
+    def column(self, name: str, indices: ArrayLike) -> NDArray[np.float64]:
+        """The values of parameter ``name`` at the points ``indices`` (vectorised).
+
+        Parameters
+        ----------
+        name : str
+            A parameter of the sweep (e.g. ``"points"``).
+        indices : array_like of int
+            Point indices (C order over the swept dimensions).
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per index (same shape as ``indices``).
+        """
+        values = np.asarray(self.values[name])
+        if name not in self.swept:
+            return np.full(np.shape(indices), values[0])
+        positions = np.unravel_index(np.asarray(indices, dtype=np.intp), self.shape)
+        return values[positions[self.swept.index(name)]]
+
     def index_of(self, at: Mapping[str, float]) -> int:
         """Index of the point with the swept values ``at`` (the first value where not given)."""
         position = []
@@ -134,7 +156,7 @@ class Study:
         self.methods: list[str] = list(config["methods"])
         self.amplitudes = amplitude_values(config["amplitudes"])
         self.amplitudes_per_job: int = int(config["chunking"]["amplitudes_per_job"])
-        self.points_per_job: int = int(config["chunking"].get("points_per_job", 1))
+        self.perturbations = Perturbations.from_config(config)
         common = {key: as_list(config["sensor"][key]) for key in SENSOR_KEYS}
         common |= {key: as_list(config["grid"][key]) for key in GRID_KEYS}
         self.laws: dict[str, LawSweep] = {}
@@ -142,6 +164,13 @@ class Study:
             names = FORCE_LAWS[law].parameter_names
             values = {name: as_list(parameters[name]) for name in names} | common
             self.laws[law] = LawSweep(law, values)
+        per_job = int(config["chunking"].get("points_per_job", 1))
+        #: parameter points of one job, per law
+        self._points_per_job: dict[str, int] = dict.fromkeys(self.laws, per_job)
+
+    def points_per_job_of(self, law: str) -> int:
+        """Parameter points of one job of a law."""
+        return self._points_per_job[law]
 
     @property
     def n_blocks(self) -> int:
@@ -161,14 +190,14 @@ class Study:
 
     def n_groups(self, law: str) -> int:
         """Number of point groups of a law."""
-        return math.ceil(self.laws[law].n_points / self.points_per_job)
+        return math.ceil(self.laws[law].n_points / self._points_per_job[law])
 
     def group(self, law: str, index: int) -> range:
         """Points of group ``index`` of a law."""
         if not 0 <= index < self.n_groups(law):
             raise ValueError(f"group index must be in [0, {self.n_groups(law)}); got {index}")
-        start = index * self.points_per_job
-        return range(start, min(start + self.points_per_job, self.laws[law].n_points))
+        start = index * self._points_per_job[law]
+        return range(start, min(start + self._points_per_job[law], self.laws[law].n_points))
 
     def jobs(self, law: str) -> list[tuple[int, int]]:
         """All (group, block) pairs of a law: the chunks of work of the pipeline's jobs."""
