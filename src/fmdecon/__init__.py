@@ -33,6 +33,7 @@ Energy and well-posedness (sections 9, 10)
     force_integral_energy          -- potential energy by integrating a force
     inflection_point_test          -- Sader et al. (2018) well-posedness test of a force curve
     inflection_point_exact         -- the same for an analytic force
+    inflection_point_batch         -- the same test of a batch of curves, vectorised
 
 Measured curves
     read_curve, read_nanonis, read_table, write_table, Spectroscopy
@@ -71,6 +72,8 @@ from fmdecon.plausibility import ImplausibleInputError, PlausibilityWarning, che
 from fmdecon.wellposedness import (
     InflectionPoint,
     WellPosedness,
+    WellPosednessBatch,
+    inflection_point_batch,
     inflection_point_exact,
     inflection_point_test,
 )
@@ -91,6 +94,7 @@ __all__ = [
     "SmallAmplitudeWarning",
     "Spectroscopy",
     "WellPosedness",
+    "WellPosednessBatch",
     "__version__",
     "check_inputs",
     "cod",
@@ -102,6 +106,7 @@ __all__ = [
     "force_minimum_deviation",
     "force_noise",
     "frequency_shift",
+    "inflection_point_batch",
     "inflection_point_exact",
     "inflection_point_test",
     "matrix_alpha",
