@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scaling.py | tee results/bench_scaling.txt
 	$(BIN)/python benchmarks/batched.py | tee results/bench_batched.txt
 	$(BIN)/python benchmarks/measured_batch.py | tee results/bench_measured_batch.txt
+	$(BIN)/python benchmarks/regularized.py | tee results/bench_regularized.md
 
 # copy the paper study's figures and comparison table (docs/figures, docs/comparison.md), the
 # last benchmarks (docs/benchmarks.md) and the noise and calibration studies' figures and
@@ -80,6 +81,7 @@ docs: $(STAMP)
 	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt) \
 	  $$(test -f results/bench_batched.txt && echo --batched results/bench_batched.txt) \
 	  $$(test -f results/bench_measured_batch.txt && echo --measured-batch results/bench_measured_batch.txt) \
+	  $$(test -f results/bench_regularized.md && echo --regularized results/bench_regularized.md) \
 	  $$(test -f results/noise/noise_summary.md && echo --summary-study noise) \
 	  $$(test -f results/calibration/noise_summary.md && echo --summary-study calibration)
 

@@ -181,3 +181,17 @@ def test_measurement_package_loads_no_heavy_module():
     )
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
     assert not heavy, heavy
+
+
+def test_public_index_lists_every_public_name():
+    """help(fmdecon) is the topic index: every name of __all__ appears in it."""
+    import re
+
+    import fmdecon
+
+    missing = [
+        name
+        for name in fmdecon.__all__
+        if not re.search(rf"(?<![A-Za-z_]){re.escape(name)}(?![A-Za-z_])", fmdecon.__doc__)
+    ]
+    assert not missing

@@ -424,4 +424,11 @@ def test_k_error_relation(calibration_study, method: str) -> None:
         warnings.simplefilter("ignore", UserWarning)
         base = METHODS[method](z, df, 100e-12, 1800.0, 32768.0)
         scaled = METHODS[method](z, df, 100e-12, 1800.0 * 1.02, 32768.0)
-    np.testing.assert_allclose(scaled, 1.02 * base, rtol=1e-12, atol=1e-24)
+    # a strength chosen from the data is chosen anew for the other k (its operator built and
+    # diagonalised again): equal to the rounding of that decomposition
+    # (of the largest force: the tail's tiny values carry the same absolute rounding)
+    if METHODS[method].fit is not None:
+        rtol, atol = 1e-9, 1e-12 * float(np.max(np.abs(base)))
+    else:
+        rtol, atol = 1e-12, 1e-24
+    np.testing.assert_allclose(scaled, 1.02 * base, rtol=rtol, atol=atol)

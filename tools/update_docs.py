@@ -27,6 +27,7 @@ BLOCKS = {
     "batched": "docs/benchmarks.md",
     "measured_batch": "docs/benchmarks.md",
     "scaling": "docs/benchmarks.md",
+    "regularized": "docs/benchmarks.md",
 }
 
 
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batched", type=Path, help="text output of benchmarks/batched.py")
     parser.add_argument(
         "--measured-batch", type=Path, help="text output of benchmarks/measured_batch.py"
+    )
+    parser.add_argument(
+        "--regularized", type=Path, help="Markdown output of benchmarks/regularized.py"
     )
     parser.add_argument(
         "--summary-study",
@@ -83,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     ):
         if path is not None:
             contents[marker] = code_block(path)
+    if args.regularized is not None:  # Markdown tables, kept as they are
+        contents["regularized"] = args.regularized.read_text(encoding="utf-8")
     texts: dict[str, str] = {}
     for marker, content in contents.items():
         name = BLOCKS[marker]

@@ -243,8 +243,11 @@ def _pn(value: float) -> str:
         return "n/a"
     x = value * 1e12
     magnitude = abs(x)
-    text = f"{x:.0f}" if magnitude >= 99.5 else f"{x:.1f}" if magnitude >= 9.95 else f"{x:.2f}"
-    return "0" if text in ("-0.00", "0.00") else text
+    if magnitude < 5e-4:
+        return "0"
+    if magnitude < 0.995:  # three significant digits, no exponent
+        return f"{x:.{2 - int(np.floor(np.log10(magnitude)))}f}"
+    return f"{x:.0f}" if magnitude >= 99.5 else f"{x:.1f}" if magnitude >= 9.95 else f"{x:.2f}"
 
 
 def _pm(value: float) -> str:
@@ -346,6 +349,86 @@ def _noise_section(cube: xr.Dataset, law: str, views: Mapping[str, Any]) -> list
     return lines
 
 
+def versus_others(data: xr.Dataset, method: str) -> xr.Dataset:
+    """``method`` against the best of the other methods, per (noise > 0, amplitude) cell:
+    e90 and median rms force error of both and their ratios (others' best / method's)."""
+    score = accuracy_score(data)
+    rms = data["rms_force_error"].sel(statistic="q50")
+    others = [m for m in methods(data) if m != method]
+    noisy = data["noise_rms"].to_numpy() > 0
+    pick = {"noise_rms": data["noise_rms"].to_numpy()[noisy]}
+    own_e90 = score.sel(deconvolution=method).sel(pick)
+    best_e90 = score.sel(deconvolution=others).min("deconvolution").sel(pick)
+    own_rms = rms.sel(deconvolution=method).sel(pick)
+    best_rms = rms.sel(deconvolution=others).min("deconvolution").sel(pick)
+    return xr.Dataset(
+        {
+            "e90": own_e90,
+            "best_e90": best_e90,
+            "rms": own_rms,
+            "best_rms": best_rms,
+            "e90_gain": best_e90 / own_e90,
+            "rms_gain": best_rms / own_rms,
+        }
+    )
+
+
+def _versus_section(cube: xr.Dataset, law: str) -> list[str]:
+    """For each method that fits its strength to the data (registry ``fit``): how it compares
+    with the best of the other methods, cell by cell."""
+    data = nominal(cube, keep=("noise_rms",))
+    if "noise_rms" not in data.dims or not np.any(data["noise_rms"].to_numpy() > 0):
+        return []
+    lines: list[str] = []
+    for method in methods(data):
+        entry = METHODS.get(method)
+        if entry is None or entry.fit is None or len(methods(data)) < 2:
+            continue
+        table = versus_others(data, method)
+        rows = []
+        for level in table["noise_rms"].to_numpy():
+            one = table.sel(noise_rms=level)
+            both = (one["e90"] <= one["best_e90"]) & (one["rms"] <= one["best_rms"])
+            large = one.where(one["amplitude"] >= 137e-12, drop=True)
+            rows.append(
+                [
+                    _hz(level),
+                    f"{100 * float(both.mean()):.0f} %",
+                    f"{float(one['e90_gain'].min()):.2f}",
+                    f"{float(one['rms_gain'].min()):.2f}",
+                    f"{float(large['e90_gain'].min()):.1f} / "
+                    f"{float(large['e90_gain'].median()):.1f}"
+                    if large.sizes["amplitude"]
+                    else "n/a",
+                ]
+            )
+        cells = table["e90"].size
+        both = (table["e90"] <= table["best_e90"]) & (table["rms"] <= table["best_rms"])
+        lines += [
+            "",
+            f"{entry.label} against the best of the other methods in each (noise, amplitude) "
+            f"cell ({cells} cells with noise; gain = the others' best / its own, > 1: "
+            "better):",
+            "",
+            *_table(
+                [
+                    "noise",
+                    "cells with e90 and rms both ≤ the best",
+                    "smallest e90 gain",
+                    "smallest rms gain",
+                    "e90 gain at A ≥ 137 pm, smallest / median",
+                ],
+                rows,
+            ),
+            "",
+            f"- In {100 * float(both.mean()):.0f} % of the cells its e90 and its median rms "
+            "force error are both at most those of the best other method; its e90 is at worst "
+            f"{1 / float(table['e90_gain'].min()):.2f} times and its rms at worst "
+            f"{1 / float(table['rms_gain'].min()):.2f} times the best other method's.",
+        ]
+    return lines
+
+
 def _calibration_section(cube: xr.Dataset, law: str, views: Mapping[str, Any]) -> list[str]:
     errors = swept_errors(cube)
     names = methods(cube)
@@ -436,6 +519,7 @@ def noise_summary(cubes: Cubes, config: Mapping[str, Any]) -> str:
         lines += ["", f"## {_law_title(cube, law)}"]
         if np.any(noise_levels(cube) > 0):
             lines += _noise_section(cube, law, views)
+            lines += _versus_section(cube, law)
         if swept_errors(cube):
             lines += _calibration_section(cube, law, views)
     return "\n".join(lines) + "\n"
