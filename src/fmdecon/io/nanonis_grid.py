@@ -369,13 +369,7 @@ class NanonisGrid:
             d = self.directions.index(channel.direction)
             s = self.sweeps.index(channel.sweep)
             df[:have, d, s] = raw[:, first : first + n] * channel.factor
-        sweep_start = params[:, self.parameter_index("Sweep Start")] * self._z_factor
-        sweep_end = params[:, self.parameter_index("Sweep End")] * self._z_factor
-        if self._z_reference == "topography":
-            height = params[:, self.parameter_index("Z (m)")]
-            sweep_start, sweep_end = sweep_start + height, sweep_end + height
-        if self._flip_z:
-            sweep_start, sweep_end = -sweep_start, -sweep_end
+        sweep_start, sweep_end = self._limits(params)
         with np.errstate(invalid="ignore"):
             limits = np.isfinite(sweep_start) & np.isfinite(sweep_end) & (sweep_start != sweep_end)
             measured = limits & np.isfinite(df).any(axis=(1, 2, 3))
@@ -385,6 +379,25 @@ class NanonisGrid:
         z[descending] = z[descending, ::-1]
         df[descending] = df[descending, ..., ::-1]
         return GridBlock(np.arange(start, stop), z, df, measured, params)
+
+    def _limits(
+        self, params: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Each pixel's sweep limits on the distance axis [m] (start, end; sweep order)."""
+        sweep_start = params[..., self.parameter_index("Sweep Start")] * self._z_factor
+        sweep_end = params[..., self.parameter_index("Sweep End")] * self._z_factor
+        if self._z_reference == "topography":
+            height = params[..., self.parameter_index("Z (m)")]
+            sweep_start, sweep_end = sweep_start + height, sweep_end + height
+        if self._flip_z:
+            sweep_start, sweep_end = -sweep_start, -sweep_end
+        return sweep_start, sweep_end
+
+    def z_range(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Each pixel's closest and farthest distance [m], shapes ``(ny, nx)`` (from the
+        parameters only; NaN without a record)."""
+        start, end = self._limits(self.parameters())
+        return np.fmin(start, end), np.fmax(start, end)
 
     def measured(self) -> NDArray[np.bool_]:
         """Which pixels have data, shape ``(ny, nx)``."""

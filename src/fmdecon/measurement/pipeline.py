@@ -27,7 +27,7 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
-from fmdecon.io import Spectroscopy, read_curve
+from fmdecon.io import Spectroscopy, is_grid, read_curve
 from fmdecon.io.units import SI_UNITS, format_quantity, parse_quantity
 from fmdecon.methods import METHODS, get_method
 from fmdecon.noise import force_noise
@@ -409,6 +409,9 @@ def measure(
     Returns
     -------
     Measurement
+        For a grid file (a Nanonis ``.3ds``, :func:`fmdecon.io.is_grid`): a
+        :class:`~fmdecon.measurement.grid.GridMeasurement`, per pixel and method
+        (:func:`fmdecon.measurement.grid.measure_grid` with these arguments).
 
     Raises
     ------
@@ -419,6 +422,21 @@ def measure(
         for a sensor value neither given nor in the file.
     """
     path_text = str(path)
+    if is_grid(path):  # a grid of curves: the grid pipeline (fmdecon.measurement.grid)
+        from fmdecon.measurement.grid import measure_grid
+
+        return measure_grid(  # type: ignore[return-value]
+            path,
+            amplitude=amplitude,
+            k=k,
+            f0=f0,
+            methods=methods,
+            sweep=sweep,
+            df_noise=df_noise,
+            subtract_offset=subtract_offset,
+            flip_z=flip_z,
+            strict=strict,
+        )
     try:
         spec = read_curve(path, flip_z=flip_z)
     except ValueError as exc:
@@ -499,3 +517,26 @@ def measure(
         findings=tuple(findings),
         file_sources=dict(spec.source),
     )
+
+
+def sensor_value(
+    name: str,
+    given: str | float | None,
+    from_file: float | None,
+    file_source: str,
+    kind: str,
+    example: str,
+    path: str,
+) -> SensorValue:
+    """The value of a sensor argument of :func:`measure` and its source: the argument (a
+    quantity with a unit) if given, else the file's value; the grid pipeline resolves its
+    values the same way.
+
+    Raises
+    ------
+    ArgumentError
+        For an argument that is not a quantity of ``kind``.
+    MissingValueError
+        If neither the argument nor the file gives it.
+    """
+    return _sensor(name, given, from_file, file_source, kind, example, path)
