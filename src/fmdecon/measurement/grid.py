@@ -776,7 +776,7 @@ def measure_grid(
         grid = open_grid(path, flip_z=flip_z, z_reference=z_reference)
     except ValueError as exc:
         raise MeasurementError(str(exc)) from None
-    names = list(methods) if methods else [n for n in METHODS if METHODS[n].fit is None]
+    names = list(methods) if methods else list(METHODS)
     for name in names:
         if name not in METHODS:
             raise MeasurementError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
