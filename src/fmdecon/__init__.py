@@ -43,7 +43,7 @@ Energy and well-posedness (sections 9, 10)
     force_integral_energy          -- potential energy by integrating a force
     inflection_point_test          -- Sader et al. (2018) well-posedness test of a force curve
     inflection_point_exact         -- the same for an analytic force
-    inflection_point_batch         -- the same test of a batch of curves, vectorised
+    inflection_point_batch, WellPosednessBatch -- the same test of a batch of curves, vectorised
     WellPosedness, InflectionPoint -- the test's result and its inflection points
 
 Measured curves (section 11)

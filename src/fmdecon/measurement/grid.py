@@ -48,7 +48,7 @@ from numpy.typing import NDArray
 from fmdecon.io import NanonisGrid, open_grid
 from fmdecon.io.nanonis_grid import GridBlock
 from fmdecon.io.units import format_quantity, parse_quantity
-from fmdecon.measurement.pipeline import (
+from fmdecon.measurement._values import (
     SWEEP_CHOICES,
     ArgumentError,
     MeasurementError,
