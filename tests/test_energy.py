@@ -112,3 +112,40 @@ def test_bad_arguments(paper):
         sader_jarvis_energy(z, np.ones(9), 1e-10, paper.k, paper.f0)
     with pytest.raises(ValueError, match="increasing"):
         sader_jarvis_energy(z[::-1], np.ones(10), 1e-10, paper.k, paper.f0)
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+def test_sader_jarvis_energy_of_a_batch_is_that_of_each_curve(uniform, morse, paper):
+    rng = np.random.default_rng(3)
+    if uniform:
+        z = np.linspace(0.23e-9, 2.5e-9, 400)
+    else:
+        z = 0.2e-9 + np.geomspace(0.03e-9, 2.3e-9, 300)
+    amplitude = 50e-12
+    df = morse.frequency_shift(z, amplitude, paper.k, paper.f0)
+    batch = df + rng.normal(0.0, 0.05, (3, 4, z.size))
+    batch[0, 1] = 0.0  # a zero row
+    batch[2, 3] = 1e-6 * np.exp(-np.arange(z.size) / 2.0)  # a row that decays fast
+    energy = sader_jarvis_energy(z, batch, amplitude, paper.k, paper.f0)
+    assert energy.shape == batch.shape
+    for index in np.ndindex(3, 4):
+        one = sader_jarvis_energy(z, batch[index], amplitude, paper.k, paper.f0)
+        scale = np.nanmax(np.abs(one)) or 1.0
+        np.testing.assert_allclose(energy[index], one, rtol=0, atol=1e-13 * scale)
+        assert np.isnan(energy[index][-2:]).all()
+
+
+def test_force_integral_energy_of_a_batch_is_that_of_each_curve(morse, paper):
+    z = np.linspace(0.23e-9, 2.5e-9, 200)
+    force = np.tile(morse.force(z), (5, 1)) * np.arange(1, 6)[:, None]
+    force[1, -3:] = np.nan  # undefined far end
+    force[2, :4] = np.nan  # undefined near end
+    force[3, 100] = np.nan  # a hole: NaN below it
+    force[4] = np.nan  # nothing: NaN (one curve raises)
+    energy = force_integral_energy(z, force.reshape(5, 1, 200))
+    assert energy.shape == (5, 1, 200)
+    for row in range(4):
+        np.testing.assert_array_equal(energy[row, 0], force_integral_energy(z, force[row]))
+    assert np.isnan(energy[4]).all()
+    with pytest.raises(ValueError, match="force"):
+        force_integral_energy(z, np.where(np.arange(200) == 7, np.inf, force))

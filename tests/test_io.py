@@ -20,7 +20,9 @@ DATA = Path(__file__).parent / "data" / "nanonis" / "z.dat"
 
 # -- registry -----------------------------------------------------------------------------
 def test_registry_entries():
-    assert list(fio.FORMATS) == ["nanonis", "table"]
+    assert list(fio.FORMATS) == ["nanonis_grid", "nanonis", "table"]
+    assert fio.FORMATS["nanonis_grid"].opener is fio.open_nanonis_grid
+    assert fio.FORMATS["nanonis"].opener is None
     assert fio.FORMATS["nanonis"].reader is fmdecon.read_nanonis
     assert fio.FORMATS["table"].reader is fmdecon.read_table
     for name, entry in fio.FORMATS.items():
@@ -52,7 +54,8 @@ def test_sniffing(tmp_path):
 def test_unknown_format_names_the_known_ones(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown file format 'spm'") as info:
         get_format("spm")
-    assert "known: nanonis (Nanonis .dat Z spectroscopy), table (" in str(info.value)
+    assert "nanonis (Nanonis .dat Z spectroscopy), table (" in str(info.value)
+    assert "known: nanonis_grid (Nanonis .3ds grid of Z spectroscopies)" in str(info.value)
     # without the table fallback a file that no sniffer takes is an unknown format
     monkeypatch.setattr(fio, "FORMATS", {"nanonis": fio.FORMATS["nanonis"]})
     path = tmp_path / "t.csv"

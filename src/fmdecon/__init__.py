@@ -43,6 +43,7 @@ Energy and well-posedness (sections 9, 10)
     force_integral_energy          -- potential energy by integrating a force
     inflection_point_test          -- Sader et al. (2018) well-posedness test of a force curve
     inflection_point_exact         -- the same for an analytic force
+    inflection_point_batch, WellPosednessBatch -- the same test of a batch of curves, vectorised
     WellPosedness, InflectionPoint -- the test's result and its inflection points
 
 Measured curves (section 11)
@@ -93,6 +94,8 @@ from fmdecon.tail import TailExtension, TailModel, continuation_dependent, exten
 from fmdecon.wellposedness import (
     InflectionPoint,
     WellPosedness,
+    WellPosednessBatch,
+    inflection_point_batch,
     inflection_point_exact,
     inflection_point_test,
 )
@@ -117,6 +120,7 @@ __all__ = [
     "TailExtension",
     "TailModel",
     "WellPosedness",
+    "WellPosednessBatch",
     "__version__",
     "check_inputs",
     "cod",
@@ -130,6 +134,7 @@ __all__ = [
     "force_minimum_deviation",
     "force_noise",
     "frequency_shift",
+    "inflection_point_batch",
     "inflection_point_exact",
     "inflection_point_test",
     "matrix_alpha",

@@ -289,7 +289,70 @@ def _deconvolve_message(exc: Exception) -> str:
     return _READER_ARGUMENT.sub(lambda m: f"--{m[1]}-unit" + (" " if m[2] else ""), text)
 
 
+def _refuse_input(option: str, target: Path | None, source: Path) -> None:
+    """An output that would write over its input is refused (the measurement is kept)."""
+    if target is not None and target.exists() and target.resolve() == source.resolve():
+        raise ValueError(
+            f"{option} {target}: is the input file; it is never written over (give another "
+            "name, e.g. one ending in .nc or .png)"
+        )
+
+
+def _deconvolve_grid(
+    args: argparse.Namespace, path: Path, output: Path | None, plot: Path | None, fmt: str
+) -> list[str]:
+    """One grid file (``.3ds``): measured and written in streamed blocks; the summary lines.
+
+    The netCDF file and the plot are written atomically; the plot is drawn before the netCDF
+    file takes its name, so that an error leaves neither."""
+    from fmdecon.measurement.grid import measure_grid, summary_lines
+    from fmdecon.measurement.grid_outputs import measure_grid_to_netcdf
+    from fmdecon.measurement.grid_plot import render_grid_plot
+    from fmdecon.study.cube import write_atomic
+
+    if output is not None and fmt != "nc":
+        raise ValueError(
+            f"--format {fmt}: {path} is a grid, whose volumes are written as netCDF only "
+            "(give --output with a .nc name)"
+        )
+    options = {
+        "amplitude": args.amplitude,
+        "k": args.k,
+        "f0": args.f0,
+        "methods": args.method,
+        "sweep": args.sweep,
+        "df_noise": args.df_noise,
+        "subtract_offset": args.subtract_offset,
+        "flip_z": args.flip_z,
+        "strict": not args.allow_implausible,
+    }
+    images: list[bytes] = []
+    plot_format = (plot.suffix.lstrip(".").lower() or "png") if plot is not None else "png"
+
+    def draw(measurement: object) -> None:
+        if plot is not None:
+            images.append(render_grid_plot(measurement, plot_format, method=args.plot_method))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if output is not None:
+            result = measure_grid_to_netcdf(path, output, then=draw, **options)
+        else:
+            result = measure_grid(path, keep_volumes=False, **options)
+            draw(result)
+    if plot is not None:
+        write_atomic(plot, lambda tmp, data=images[0]: tmp.write_bytes(data))
+    lines = summary_lines(result)
+    written = [str(p) for p in (output, plot) if p is not None]
+    lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
+    _emit("\n".join(lines) + "\n")
+    for text in result.warnings:
+        print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
+    return lines
+
+
 def _run_deconvolve(args: argparse.Namespace) -> int:
+    from fmdecon.io import is_grid
     from fmdecon.measurement import MeasurementError, measure
     from fmdecon.measurement.outputs import (
         DEPENDENT_FOOTNOTE,
@@ -313,6 +376,9 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
     failures = 0
     for path, output, plot in plan:
         try:
+            if is_grid(path):  # a grid of curves: streamed, its own summary
+                _deconvolve_grid(args, path, output, plot, fmt)
+                continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = measure(
@@ -443,9 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     deconvolve = commands.add_parser(
         "deconvolve",
-        help="deconvolve measured frequency-shift curves (Nanonis .dat or tables)",
+        help="deconvolve measured frequency-shift curves (Nanonis .dat or .3ds grids, tables)",
         description=(
-            "Read Nanonis .dat Z spectroscopies or tables (z and df columns with units), "
+            "Read Nanonis .dat Z spectroscopies, .3ds grids of them (streamed in blocks of "
+            "pixels into a netCDF volume) or tables (z and df columns with units), "
             "deconvolve the force with every method, estimate its standard deviation from the "
             "frequency-shift noise, the energy and the inflection-point test (well-posedness), "
             "check the values for unit mistakes, and write netCDF or CSV and a plot. "
@@ -491,7 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot", type=Path, metavar="PATH", help="plot file (.png/.pdf/.svg), dir or pattern"
     )
     deconvolve.add_argument(
-        "--format", choices=("nc", "csv"), help="output format (default from --output, else nc)"
+        "--format",
+        choices=("nc", "csv"),
+        help="output format (default from --output, else nc; a grid: nc only)",
+    )
+    deconvolve.add_argument(
+        "--plot-method",
+        choices=list(METHODS),
+        metavar="NAME",
+        help="a grid's plot: the method whose maps and slices are drawn (default the first "
+        "that ran)",
     )
     deconvolve.add_argument(
         "--overwrite",

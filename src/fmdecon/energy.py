@@ -33,8 +33,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
-from fmdecon._rescale import envelope_exponent
-from fmdecon._validation import FFT_UNIFORM_RTOL, curve, finite_array, grid, is_uniform, sensor
+from fmdecon._rescale import MAX_LOG_SCALE, envelope_exponent, floor_exponents
+from fmdecon._validation import (
+    FFT_UNIFORM_RTOL,
+    curves,
+    finite_array,
+    grid,
+    is_uniform,
+    sensor,
+)
 
 __all__ = ["force_integral_energy", "sader_jarvis_energy"]
 
@@ -87,6 +94,66 @@ def _correlate_direct(
     return out
 
 
+def _batch_exponents(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rescaling exponents of the rows of ``values`` (R, N): the mean log-decay of each row's
+    envelope as :func:`fmdecon._rescale.envelope_exponent` takes it, floored to multiples of
+    ``GROUP_QUANTUM / N`` (:func:`fmdecon._rescale.floor_exponents`) so that rows of similar
+    decay share one transform of the kernel; NaN for a zero row."""
+    rows, n = values.shape
+    envelope = np.maximum.accumulate(np.abs(values[:, ::-1]), axis=1)[:, ::-1]
+    positive = envelope > 0
+    live = positive[:, 0]
+    last = n - 1 - np.argmax(positive[:, ::-1], axis=1)
+    gamma = np.full(rows, np.nan)
+    gamma[live] = 0.0
+    decays = live & (last > 0)
+    ratio = envelope[decays, 0] / envelope[decays, last[decays]]
+    raw = np.clip(np.log(ratio) / last[decays], 0.0, MAX_LOG_SCALE / n)
+    gamma[decays] = floor_exponents(raw, n)
+    return gamma
+
+
+def _correlate_uniform_rows(
+    values: NDArray[np.float64], step: float, a: float, b: float
+) -> NDArray[np.float64]:
+    """:func:`_correlate_uniform` of every row of ``values`` (R, N): rows with one rescaling
+    exponent share one transform of the kernel."""
+    rows, n = values.shape
+    out = np.zeros((rows, n))
+    gamma = _batch_exponents(values)
+    index = np.arange(n, dtype=np.float64)
+    size = fft.next_fast_len(2 * n - 1, real=True)
+    live = np.isfinite(gamma)
+    exponents, group = np.unique(gamma[live], return_inverse=True)
+    members_all = np.flatnonzero(live)
+    for g, exponent in enumerate(exponents):  # a loop over rescaling exponents
+        members = members_all[group.reshape(-1) == g]
+        kernel = np.zeros(n)
+        kernel[1:] = _kernel(index[1:] * step, a, b) * np.exp(-exponent * index[1:])
+        growth = np.exp(exponent * index)
+        spectrum = fft.rfft(kernel, size)
+        scaled = (values[members] * growth)[:, ::-1]
+        conv = fft.irfft(fft.rfft(scaled, size, axis=-1) * spectrum, size, axis=-1)
+        out[members] = conv[:, :n][:, ::-1] / growth
+    return out
+
+
+def _correlate_direct_rows(
+    values: NDArray[np.float64], z: NDArray[np.float64], a: float, b: float
+) -> NDArray[np.float64]:
+    """:func:`_correlate_direct` of every row of ``values`` (R, N), in blocks of points."""
+    rows, n = values.shape
+    out = np.zeros((rows, n))
+    block = max(1, _BLOCK_ELEMENTS // n)
+    for start in range(0, n, block):
+        j = np.arange(start, min(start + block, n))
+        distance = z[None, :] - z[j, None]
+        positive = distance > 0
+        kernel = np.where(positive, _kernel(np.where(positive, distance, 1.0), a, b), 0.0)
+        out[:, j] = values @ kernel.T
+    return out
+
+
 def sader_jarvis_energy(
     z: ArrayLike, df: ArrayLike, amplitude: float, k: float, f0: float
 ) -> NDArray[np.float64]:
@@ -105,7 +172,9 @@ def sader_jarvis_energy(
         Lower turnaround points [m], strictly increasing (closest approach first); the
         spacing may be non-uniform.
     df : array_like
-        Frequency shift [Hz] at each ``z``.
+        Frequency shift [Hz] at each ``z``: one curve (N,) or a batch (..., N) on ``z``
+        (every row at once; rows share the kernel's transform where their rescaling
+        exponents agree).
     amplitude : float
         Oscillation amplitude (zero-to-peak) [m].
     k : float
@@ -116,9 +185,9 @@ def sader_jarvis_energy(
     Returns
     -------
     numpy.ndarray
-        Energy [J] at each ``z`` (zero at infinity; the frequency shift is taken as zero
-        beyond ``z[-1]``). The last two points, where the trapezoid rule has fewer than two
-        samples, are NaN.
+        Energy [J] at each ``z``, the shape of ``df`` (zero at infinity; the frequency shift
+        is taken as zero beyond ``z[-1]``). The last two points, where the trapezoid rule has
+        fewer than two samples, are NaN.
 
     Raises
     ------
@@ -126,7 +195,7 @@ def sader_jarvis_energy(
         If an argument is not finite, not positive, of the wrong length, or if ``z`` is not
         strictly increasing or has fewer than 3 points.
     """
-    z, df = curve(z, df, "df")
+    z, df = curves(z, df, "df")
     amplitude, k, f0 = sensor(amplitude, k, f0)
     n = z.size
     omega = df / f0
@@ -142,19 +211,26 @@ def sader_jarvis_energy(
     values = weights * omega
 
     spacing = (z[-1] - z[0]) / (n - 1)
-    if is_uniform(z, FFT_UNIFORM_RTOL):
+    uniform = is_uniform(z, FFT_UNIFORM_RTOL)
+    if df.ndim > 1:  # a batch: the rows at once
+        rows = values.reshape(-1, n)
+        if uniform:
+            kernel_sum = _correlate_uniform_rows(rows, spacing, a, b).reshape(df.shape)
+        else:
+            kernel_sum = _correlate_direct_rows(rows, z, a, b).reshape(df.shape)
+    elif uniform:
         kernel_sum = _correlate_uniform(values, spacing, a, b)
     else:
         kernel_sum = _correlate_direct(values, z, a, b)
 
     j = np.arange(n - 2)  # points with at least two trapezoid samples
     h = step[j]
-    first_sample = 0.5 * h * omega[j + 1] * _kernel(h, a, b)
+    first_sample = 0.5 * h * omega[..., j + 1] * _kernel(h, a, b)
     root = np.sqrt(h)
-    first_interval = omega[j] * (0.5 * h * h + (2.0 / 3.0) * a * h * root + 2.0 * b * root)
+    first_interval = omega[..., j] * (0.5 * h * h + (2.0 / 3.0) * a * h * root + 2.0 * b * root)
 
-    energy = np.full(n, np.nan)
-    energy[j] = 2.0 * k * (first_interval + kernel_sum[j] - first_sample)
+    energy = np.full(df.shape, np.nan)
+    energy[..., j] = 2.0 * k * (first_interval + kernel_sum[..., j] - first_sample)
     return energy
 
 
@@ -172,7 +248,8 @@ def force_integral_energy(z: ArrayLike, force: ArrayLike) -> NDArray[np.float64]
     force : array_like
         Force [N] at each ``z``. NaN is allowed at the ends (where a method leaves the force
         undefined): the integral then starts at the last finite sample ``z_M`` and is NaN
-        wherever a NaN lies between ``z_j`` and ``z_M``.
+        wherever a NaN lies between ``z_j`` and ``z_M``. A batch ``(..., N)`` is integrated
+        row by row at once; a row with no finite value gives NaN (one curve raises).
 
     Returns
     -------
@@ -187,6 +264,8 @@ def force_integral_energy(z: ArrayLike, force: ArrayLike) -> NDArray[np.float64]
     """
     z = grid(z, "z", minimum=2)
     f = np.asarray(force, dtype=np.float64)
+    if f.ndim > 1 and f.shape[-1] == z.size:
+        return _force_integral_rows(z, f)
     if f.ndim != 1 or f.size != z.size:
         raise ValueError(
             f"force must be one-dimensional with the length of z ({z.size}); got shape {f.shape}"
@@ -206,3 +285,26 @@ def force_integral_energy(z: ArrayLike, force: ArrayLike) -> NDArray[np.float64]
     tail = np.zeros(z.size)
     tail[:-1] = np.cumsum(pieces[::-1])[::-1]
     return np.where(valid, tail, np.nan)
+
+
+def _force_integral_rows(
+    z: NDArray[np.float64], force: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """:func:`force_integral_energy` of every row of ``force`` (..., N) at once."""
+    f = force.reshape(-1, z.size)
+    if np.any(np.isinf(f)):
+        finite_array(np.where(np.isnan(f), 0.0, f), "force")  # raises, naming the entry
+    finite = np.isfinite(f)
+    some = finite.any(axis=1)
+    last = np.where(some, z.size - 1 - np.argmax(finite[:, ::-1], axis=1), -1)
+    columns = np.arange(z.size)
+    # valid[r, j]: every sample j..last[r] is finite
+    upto = columns[None, :] <= last[:, None]
+    gaps = np.cumsum((~finite & upto)[:, ::-1], axis=1)[:, ::-1]
+    valid = upto & (gaps == 0)
+    filled = np.where(finite, f, 0.0)
+    pieces = 0.5 * (filled[:, 1:] + filled[:, :-1]) * np.diff(z)
+    pieces[columns[None, :-1] >= last[:, None]] = 0.0
+    tail = np.zeros(f.shape)
+    tail[:, :-1] = np.cumsum(pieces[:, ::-1], axis=1)[:, ::-1]
+    return np.where(valid, tail, np.nan).reshape(force.shape)

@@ -8,10 +8,14 @@ axis was mapped. Numpy only.
 Reading
     read_curve                 -- read any known format (the registry picks the reader)
     read_nanonis               -- Nanonis ``.dat`` Z spectroscopy (:mod:`fmdecon.io.nanonis`)
+    open_grid, is_grid         -- open a grid file (the registry picks the opener); is it one
+    open_nanonis_grid, read_nanonis_grid, write_nanonis_grid -- Nanonis ``.3ds`` grids of Z
+                                  spectroscopies (:mod:`fmdecon.io.nanonis_grid`)
     read_table, write_table    -- CSV/TSV/whitespace tables with units (:mod:`fmdecon.io.table`)
 
 Formats (one module each, one :class:`Format` entry in :data:`FORMATS`)
-    FORMATS, Format            -- registry: name, ``sniff(path, head)``, reader
+    FORMATS, Format            -- registry: name, ``sniff(path, head)``, reader (and, for
+                                  grids, an ``opener`` that reads blocks of pixels)
     get_format, sniff_format   -- the entry called ``name``; the entry that takes a file
 
 Data model (:mod:`fmdecon.io.curves`)
@@ -33,10 +37,17 @@ from os import PathLike
 from pathlib import Path
 from types import MappingProxyType
 
-from fmdecon.io import nanonis, table
+from fmdecon.io import nanonis, nanonis_grid, table
 from fmdecon.io._text import decode_head
 from fmdecon.io.curves import Curve, CurveGroup, CurveSet, Spectroscopy
 from fmdecon.io.nanonis import read_nanonis
+from fmdecon.io.nanonis_grid import (
+    NanonisGrid,
+    SweepSignalError,
+    open_nanonis_grid,
+    read_nanonis_grid,
+    write_nanonis_grid,
+)
 from fmdecon.io.table import read_table, write_table
 from fmdecon.io.units import (
     FREQUENCY_UNITS,
@@ -56,14 +67,21 @@ __all__ = [
     "CurveGroup",
     "CurveSet",
     "Format",
+    "NanonisGrid",
     "Spectroscopy",
+    "SweepSignalError",
     "format_quantity",
     "get_format",
+    "is_grid",
+    "open_grid",
+    "open_nanonis_grid",
     "parse_quantity",
     "read_curve",
     "read_nanonis",
+    "read_nanonis_grid",
     "read_table",
     "sniff_format",
+    "write_nanonis_grid",
     "write_table",
 ]
 
@@ -87,12 +105,17 @@ class Format:
         ``reader(path, **options) -> Spectroscopy``.
     description : str
         One line for messages and help.
+    opener : callable or None
+        For a grid format: ``opener(path, **options)`` returning an object that reads the
+        grid in blocks of pixels (:class:`~fmdecon.io.NanonisGrid`); its ``reader`` returns
+        the whole grid as a :class:`CurveSet`. None for a format of single curves.
     """
 
     name: str
     sniff: Callable[[Path, bytes], bool]
-    reader: Callable[..., Spectroscopy]
+    reader: Callable[..., Spectroscopy | CurveSet]
     description: str
+    opener: Callable[..., NanonisGrid] | None = None
 
 
 def _registry(*formats: Format) -> Mapping[str, Format]:
@@ -102,6 +125,13 @@ def _registry(*formats: Format) -> Mapping[str, Format]:
 #: The known formats, in the order :func:`sniff_format` asks them; ``table`` takes any file
 #: and comes last.
 FORMATS: Mapping[str, Format] = _registry(
+    Format(
+        "nanonis_grid",
+        nanonis_grid.sniff,
+        read_nanonis_grid,
+        "Nanonis .3ds grid of Z spectroscopies",
+        opener=open_nanonis_grid,
+    ),
     Format("nanonis", nanonis.sniff, read_nanonis, "Nanonis .dat Z spectroscopy"),
     Format("table", table.sniff, read_table, "CSV/TSV/whitespace table of z and df columns"),
 )
@@ -169,3 +199,27 @@ def read_curve(path: str | PathLike, **kwargs: object) -> Spectroscopy:
     Spectroscopy
     """
     return sniff_format(path).reader(path, **kwargs)
+
+
+def is_grid(path: str | PathLike) -> bool:
+    """True if the format that takes ``path`` (:func:`sniff_format`) is a grid format (its
+    entry has an ``opener``); False also for a file no format takes."""
+    try:
+        return sniff_format(path).opener is not None
+    except ValueError:
+        return False
+
+
+def open_grid(path: str | PathLike, **kwargs: object) -> NanonisGrid:
+    """Open a grid file with the opener of its format (:func:`sniff_format`); keyword
+    arguments are passed on (``flip_z``, ``z_reference``).
+
+    Raises
+    ------
+    ValueError
+        If the file is not a grid (naming the format that takes it), or the opener's error.
+    """
+    entry = sniff_format(path)
+    if entry.opener is None:
+        raise ValueError(f"{path}: not a grid file (it is a {entry.description})")
+    return entry.opener(path, **kwargs)

@@ -8,6 +8,12 @@ Pipeline (:mod:`fmdecon.measurement.pipeline`; numpy and scipy only, loaded by
                                   the argument of :func:`measure`
     SWEEP_CHOICES              -- the sweep selections
 
+Grids (:mod:`fmdecon.measurement.grid`, numpy only; :mod:`~fmdecon.measurement.grid_outputs`,
+netCDF4; :mod:`~fmdecon.measurement.grid_plot`, matplotlib)
+    measure_grid, GridMeasurement -- a grid file (``.3ds``) pixel by pixel, streamed in blocks
+    measure_grid_to_netcdf, grid_to_netcdf -- its CF volume (method, y, x, z), atomically
+    render_grid_plot, plot_grid -- maps, x-z slices with the well-posedness mask, verdicts
+
 Outputs (:mod:`fmdecon.measurement.outputs`; xarray and ``fmdecon[study]`` for netCDF)
     to_dataset, write_netcdf   -- the measurement as a CF dataset, written atomically
     csv_text, write_csv        -- the same columns as CSV
@@ -40,14 +46,20 @@ from fmdecon.measurement.pipeline import (
 __all__ = [
     "SWEEP_CHOICES",
     "ArgumentError",
+    "GridMeasurement",
     "Measurement",
     "MeasurementError",
     "MethodResult",
     "MissingValueError",
     "SensorValue",
     "csv_text",
+    "grid_to_netcdf",
     "measure",
+    "measure_grid",
+    "measure_grid_to_netcdf",
+    "plot_grid",
     "plot_measurement",
+    "render_grid_plot",
     "render_plot",
     "summary_rows",
     "to_dataset",
@@ -63,6 +75,12 @@ _LAZY = {
     "write_csv": "outputs",
     "write_netcdf": "outputs",
     "plot_measurement": "plot",
+    "GridMeasurement": "grid",
+    "measure_grid": "grid",
+    "measure_grid_to_netcdf": "grid_outputs",
+    "grid_to_netcdf": "grid_outputs",
+    "plot_grid": "grid_plot",
+    "render_grid_plot": "grid_plot",
     "render_plot": "plot",
 }
 

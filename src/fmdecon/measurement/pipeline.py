@@ -28,8 +28,16 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
-from fmdecon.io import Spectroscopy, read_curve, sniff_format
-from fmdecon.io.units import SI_UNITS, format_quantity, parse_quantity
+from fmdecon.io import Spectroscopy, is_grid, read_curve, sniff_format
+from fmdecon.io.units import format_quantity, parse_quantity
+from fmdecon.measurement._values import (
+    SWEEP_CHOICES,
+    ArgumentError,
+    MeasurementError,
+    MissingValueError,
+    SensorValue,
+    sensor_value,
+)
 from fmdecon.methods import METHODS, get_method
 from fmdecon.noise import force_noise
 from fmdecon.plausibility import (
@@ -53,75 +61,6 @@ __all__ = [
     "SensorValue",
     "measure",
 ]
-
-#: Sweep selections: forward sweeps, backward sweeps, the file's average column, all sweeps.
-SWEEP_CHOICES = ("fwd", "bwd", "avg", "all")
-
-
-class MeasurementError(ValueError):
-    """A file that cannot be deconvolved; the message is one line naming the file or the
-    argument of :func:`measure` at fault."""
-
-
-class ArgumentError(MeasurementError):
-    """An argument of :func:`measure` that cannot be used.
-
-    Attributes
-    ----------
-    argument : str
-        Its name (``"amplitude"``, ``"k"``, ``"f0"``, ``"df_noise"``).
-    problem : str
-        What is wrong with it (the message is ``"<argument>: <problem>"``).
-    """
-
-    def __init__(self, argument: str, problem: str) -> None:
-        super().__init__(f"{argument}: {problem}")
-        self.argument = argument
-        self.problem = problem
-
-
-class MissingValueError(MeasurementError):
-    """A sensor value that is neither an argument of :func:`measure` nor in the file.
-
-    Attributes
-    ----------
-    path : str
-        The file.
-    argument : str
-        The argument that would give it (``"amplitude"``, ``"k"``, ``"f0"``).
-    example : str
-        An example value with its unit (``"1.8kN/m"``).
-    """
-
-    def __init__(self, path: str, argument: str, example: str) -> None:
-        super().__init__(
-            f"{path}: {argument} is not in the file: give {argument} (e.g. {argument}={example!r})"
-        )
-        self.path = path
-        self.argument = argument
-        self.example = example
-
-
-@dataclass(frozen=True)
-class SensorValue:
-    """A value used by the deconvolution and where it came from.
-
-    Attributes
-    ----------
-    value : float
-        SI value.
-    unit : str
-        SI unit (``"m"``, ``"N/m"``, ``"Hz"``).
-    source : str
-        ``"argument --k 1.8kN/m"``, ``"file header '...' = 10E-12"``, ...
-    """
-
-    value: float
-    unit: str
-    source: str
-
-    def __str__(self) -> str:
-        return f"{format_quantity(self.value, self.unit)} ({self.source})"
 
 
 @dataclass(frozen=True)
@@ -349,31 +288,6 @@ def _select(
     return chosen, curve, described, noise, source
 
 
-def _sensor(
-    name: str,
-    given: str | float | None,
-    from_file: float | None,
-    file_source: str,
-    kind: str,
-    example: str,
-    path: str,
-) -> SensorValue:
-    unit = SI_UNITS[kind]
-    if given is not None:
-        try:
-            value = parse_quantity(given, kind)
-        except ValueError as exc:
-            raise ArgumentError(name, str(exc)) from None
-        # the recorded source keeps the command line's spelling (it is in the outputs)
-        source = f"argument --{name} {given}"
-        if from_file is not None:
-            source += f" (the file says {format_quantity(from_file, unit)})"
-        return SensorValue(value, unit, source)
-    if from_file is None:
-        raise MissingValueError(path, name, example)
-    return SensorValue(float(from_file), unit, f"file: {file_source}")
-
-
 def _run_method(
     name: str,
     z: NDArray[np.float64],
@@ -526,6 +440,9 @@ def measure(
     Returns
     -------
     Measurement
+        For a grid file (a Nanonis ``.3ds``, :func:`fmdecon.io.is_grid`): a
+        :class:`~fmdecon.measurement.grid.GridMeasurement`, per pixel and method
+        (:func:`fmdecon.measurement.grid.measure_grid` with these arguments).
 
     Raises
     ------
@@ -536,6 +453,21 @@ def measure(
         for a sensor value neither given nor in the file.
     """
     path_text = str(path)
+    if is_grid(path):  # a grid of curves: the grid pipeline (fmdecon.measurement.grid)
+        from fmdecon.measurement.grid import measure_grid
+
+        return measure_grid(  # type: ignore[return-value]
+            path,
+            amplitude=amplitude,
+            k=k,
+            f0=f0,
+            methods=methods,
+            sweep=sweep,
+            df_noise=df_noise,
+            subtract_offset=subtract_offset,
+            flip_z=flip_z,
+            strict=strict,
+        )
     options: dict[str, object] = {"flip_z": flip_z}
     units = {name: value for name, value in (("z_unit", z_unit), ("df_unit", df_unit)) if value}
     if units:
@@ -560,7 +492,7 @@ def measure(
     for name in names:
         if name not in METHODS:
             raise MeasurementError(f"unknown method {name!r}; known: {', '.join(METHODS)}")
-    a_value = _sensor(
+    a_value = sensor_value(
         "amplitude",
         amplitude,
         spec.amplitude,
@@ -569,8 +501,10 @@ def measure(
         "60pm",
         path_text,
     )
-    k_value = _sensor("k", k, spec.k, spec.source.get("k", ""), "stiffness", "1.8kN/m", path_text)
-    f_value = _sensor(
+    k_value = sensor_value(
+        "k", k, spec.k, spec.source.get("k", ""), "stiffness", "1.8kN/m", path_text
+    )
+    f_value = sensor_value(
         "f0", f0, spec.f0, spec.source.get("f0", ""), "frequency", "32.768kHz", path_text
     )
     try:
