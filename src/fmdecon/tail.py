@@ -1,4 +1,4 @@
-"""Truncated curves (docs/physics.md section 13; spec section 12): where a deconvolved force
+"""Truncated curves (docs/physics.md section 13.1): where a deconvolved force
 depends on the unknown continuation of Δf beyond the far end, and a tail model that supplies
 that continuation.
 
@@ -137,7 +137,7 @@ def continuation_dependent(
     end); for the matrix family (``family == "matrix"``) also the points within
     ``max(3 steps, 0.1 A)`` (at most A/4) of ``z_end - n 2A``, n = 1, 2, ..., where its
     causal solve carries the missing tail down the curve as spikes, if 2A spans at least 8
-    grid steps (docs/physics.md section 13).
+    grid steps (docs/physics.md section 13.1).
 
     Parameters
     ----------
@@ -248,7 +248,7 @@ def extend_tail(
     kept. Δf is extended on the grid's mean step until the kept model falls below
     ``max(df_noise, 1e-4 max|Δf|)`` (at most ``max_points`` points, default 20 times the
     curve's). The other model gives ``df_alternative``: deconvolve both and take the spread
-    of the two forces as the tail's uncertainty (docs/physics.md section 13). Use the
+    of the two forces as the tail's uncertainty (docs/physics.md section 13.1). Use the
     extended curve with any method; keep the first ``measured`` points of its force.
 
     Parameters
