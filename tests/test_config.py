@@ -54,7 +54,7 @@ def test_defaults_are_filled():
         config.pop(key, None)
     validated = validate_config(config)
     assert validated["methods"] == ["sader_jarvis", "matrix"]
-    assert validated["chunking"] == {"amplitudes_per_job": 500, "points_per_job": 1}
+    assert validated["chunking"] == {"amplitudes_per_job": 500}  # one point per job
     assert validated["curves"] == {"store_all": False}
     assert validated["baseline"] is None
     assert validated["diff"] == {"rtol": 1e-12, "atol": 0.0}
@@ -162,6 +162,19 @@ BAD = {
     "baseline not a path": (_set("baseline", 3), ["baseline", "3"]),
     "baseline missing": (_set("baseline", "/no/such/results"), ["baseline", "/no/such/results"]),
     "points per job zero": (_set("chunking.points_per_job", 0), ["chunking.points_per_job", "0"]),
+    "target minutes zero": (_set("chunking.target_minutes", 0), ["chunking.target_minutes", "0"]),
+    "target minutes negative": (
+        _set("chunking.target_minutes", -5.0),
+        ["chunking.target_minutes", "-5"],
+    ),
+    "target minutes as text": (
+        _set("chunking.target_minutes", "ten"),
+        ["chunking.target_minutes", "ten"],
+    ),
+    "both points_per_job and target_minutes": (
+        _set("chunking", {"points_per_job": 3, "target_minutes": 10.0}),
+        ["chunking", "points_per_job = 3", "target_minutes = 10", "both given"],
+    ),
     # plausibility: the message names the likely unit mistake, with plain numbers
     "z_min in nm": (_set("grid.z_min", 0.23), ["grid.z_min = 0.23", "in nm? 0.23 nm = 2.3e-10 m"]),
     "z_max in nm": (_set("grid.z_max", 5.0), ["grid.z_max = 5", "in nm? 5 nm = 5e-09 m"]),

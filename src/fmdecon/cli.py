@@ -1,5 +1,5 @@
-"""The ``fmdecon`` command line: ``fmdecon deconvolve FILE...``, ``fmdecon diff OLD NEW`` and
-``fmdecon validate CONFIG``.
+"""The ``fmdecon`` command line: ``fmdecon deconvolve FILE...``, ``fmdecon diff OLD NEW``,
+``fmdecon validate CONFIG`` and ``fmdecon plan CONFIG``.
 
 Exit status: 0 = success (``diff``: equal within tolerance), 1 = ``diff``: the data differ,
 ``deconvolve`` of several files: at least one failed (the others are written),
@@ -128,6 +128,40 @@ def _run_validate(args: argparse.Namespace) -> int:
             f"{jobs} deconvolution job(s)\n"
         )
     return status
+
+
+def _cores(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1; got {text!r}")
+    return value
+
+
+def _machine_cores() -> int:
+    """Cores this process may use (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from fmdecon.figures import available
+    from fmdecon.study import Study
+    from fmdecon.study.config import ConfigError, load_config
+    from fmdecon.study.plan import plan_study, render_plan
+
+    cores = args.cores if args.cores is not None else _machine_cores()
+    try:
+        config = load_config(args.config)
+        plan = plan_study(Study(config), cores, available(config))
+    except (ConfigError, ValueError, OSError) as exc:
+        return _error("plan", exc)
+    _emit(render_plan(plan, str(args.config)))
+    return EXIT_OK
 
 
 def _expand_inputs(patterns: Sequence[str]) -> list[Path]:
@@ -611,6 +645,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("configs", nargs="+", type=Path, metavar="CONFIG")
     validate.set_defaults(handler=_run_validate)
+
+    plan = commands.add_parser(
+        "plan",
+        help="what a study will cost, before anything runs",
+        description=(
+            "Print the plan of a study from the cost model the workflow's rules use "
+            "(fmdecon.study.cost): parameter points per law, chunks, jobs per rule, estimated "
+            "CPU hours, wall time at a core count, memory per job (largest and typical), disk "
+            "kept (cubes, chunk metric files) and temporary (simulated curves). Nothing is "
+            "run or written."
+        ),
+        epilog="exit status: 0 = planned, 2 = an invalid or unreadable configuration",
+    )
+    plan.add_argument("config", type=Path, metavar="CONFIG", help="study configuration (YAML)")
+    plan.add_argument(
+        "--cores",
+        type=_cores,
+        metavar="N",
+        help="cores for the wall-time estimate (default: this machine's)",
+    )
+    plan.set_defaults(handler=_run_plan)
     return parser
 
 

@@ -8,6 +8,7 @@ from fmdecon.figures import FIGURES as FIGURE_ENTRIES
 from fmdecon.figures import available as available_figures
 from fmdecon.study.config import ConfigError, validate_config
 from fmdecon.study.cost import chunk_cost, merge_memory_mb
+from fmdecon.study.plan import figure_parts as split_figures
 from fmdecon.study.provenance import source_hash
 from fmdecon.study.summary import study_summary
 from fmdecon.study.sweep import Study
@@ -108,15 +109,10 @@ def cube_files(wildcards=None):
     return [f"{RESULTS}/metrics/{law}.nc" for law in LAWS]
 
 
-#: jobs that share the rendering of the figures
-FIGURE_JOBS = 2
-
-
 def figure_parts():
-    """The figures of each rendering job (alternating, so that the costly curve figures are
-    spread over the jobs); no job without figures."""
-    parts = [FIGURES[i::FIGURE_JOBS] for i in range(FIGURE_JOBS)]
-    return [part for part in parts if part]
+    """The figures of each rendering job (fmdecon.study.plan.figure_parts, as `fmdecon plan`
+    counts them)."""
+    return split_figures(FIGURES)
 
 
 def figure_outputs(stems):

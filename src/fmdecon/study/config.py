@@ -345,6 +345,13 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
                 problems.append(
                     f"grid.z_min = {_show(lo)}: must be smaller than grid.z_max = {_show(hi)}"
                 )
+    chunking = config.get("chunking", {})
+    if "points_per_job" in chunking and "target_minutes" in chunking:
+        problems.append(
+            f"chunking: points_per_job = {_show(chunking['points_per_job'])} and "
+            f"target_minutes = {_show(chunking['target_minutes'])} both given: give one "
+            "(target_minutes chooses points_per_job from the cost model)"
+        )
     problems += _plausibility_problems(config)
     problems += _perturbation_problems(config)
     baseline = config.get("baseline")

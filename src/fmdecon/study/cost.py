@@ -16,7 +16,6 @@ a start-up margin, and a method without a measured cost is charged the dearest m
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +32,9 @@ __all__ = [
     "ChunkCost",
     "chunk_cost",
     "cube_bytes",
+    "law_chunk_costs",
     "merge_memory_mb",
+    "points_per_job_for",
     "seconds_per_point",
 ]
 
@@ -161,6 +162,45 @@ def _values_per_curve(study: Study) -> int:
     return per_combo * len(perturbations.combinations())
 
 
+def _costs(
+    study: Study,
+    law: str,
+    n_points: np.ndarray,
+    grid_sum: np.ndarray,
+    grid_max: np.ndarray,
+    amplitudes: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The closed forms of :func:`chunk_cost`, vectorised over chunks (one home of them).
+
+    Every argument is an integer array of one value per chunk (broadcast together): the
+    chunk's points, the sum and the largest of their grid sizes, its amplitudes.
+    """
+    n_points, grid_sum, grid_max, amplitudes = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.int64) for a in (n_points, grid_sum, grid_max, amplitudes))
+    )
+    # linear in N: the points' costs sum to that of one point on all their grid points
+    per_grid_point = seconds_per_point(study, law, 1, 1)
+    seconds = 2 * JOB_START_SECONDS + per_grid_point * (grid_sum * amplitudes)
+    shift_values = grid_sum * amplitudes
+    perturbations = study.perturbations
+    copies = 1 if perturbations is None else perturbations.realizations
+    working = n_points * copies * grid_max * (4 + len(study.methods))
+    if study.config["curves"]["store_all"]:
+        working = working + len(study.methods) * shift_values
+    mem_mb = BASE_MEMORY_MB + (3 * shift_values + working) * VALUE_BYTES // 1_000_000
+    runtime_min = np.maximum(5, np.ceil((60 + 3 * seconds) / 60)).astype(np.int64)
+    kept = n_points * (
+        len(study.methods) * amplitudes * _values_per_curve(study) + SCALARS_PER_POINT
+    )
+    return {
+        "seconds": seconds,
+        "runtime_min": runtime_min,
+        "mem_mb": mem_mb.astype(np.int64),
+        "temporary_bytes": shift_values * VALUE_BYTES,
+        "kept_bytes": kept * VALUE_BYTES,
+    }
+
+
 def chunk_cost(study: Study, law: str, group: int, block: int = 0) -> ChunkCost:
     """The cost of chunk (``group``, ``block``) of a law, from its own points only.
 
@@ -173,29 +213,66 @@ def chunk_cost(study: Study, law: str, group: int, block: int = 0) -> ChunkCost:
     amplitudes = study.block(block).size
     sizes = _grid_points(study, law, points)
     largest = int(sizes.max())
-    # linear in N: the points' costs sum to that of one point on all their grid points
-    seconds = 2 * JOB_START_SECONDS + seconds_per_point(study, law, int(sizes.sum()), amplitudes)
-    shift_values = int(sizes.sum()) * amplitudes
-    perturbations = study.perturbations
-    copies = 1 if perturbations is None else perturbations.realizations
-    working = len(points) * copies * largest * (4 + len(study.methods))
-    if study.config["curves"]["store_all"]:
-        working += len(study.methods) * shift_values
-    mem_mb = BASE_MEMORY_MB + (3 * shift_values + working) * VALUE_BYTES // 1_000_000
-    runtime_min = max(5, math.ceil((60 + 3 * seconds) / 60))
-    kept = len(points) * (
-        len(study.methods) * amplitudes * _values_per_curve(study) + SCALARS_PER_POINT
-    )
+    cost = _costs(study, law, len(points), int(sizes.sum()), largest, amplitudes)
     return ChunkCost(
         points=len(points),
         amplitudes=amplitudes,
         grid_points=largest,
-        seconds=seconds,
-        runtime_min=runtime_min,
-        mem_mb=int(mem_mb),
-        temporary_bytes=shift_values * VALUE_BYTES,
-        kept_bytes=kept * VALUE_BYTES,
+        seconds=float(cost["seconds"]),
+        runtime_min=int(cost["runtime_min"]),
+        mem_mb=int(cost["mem_mb"]),
+        temporary_bytes=int(cost["temporary_bytes"]),
+        kept_bytes=int(cost["kept_bytes"]),
     )
+
+
+def law_chunk_costs(study: Study, law: str) -> dict[str, np.ndarray]:
+    """:func:`chunk_cost` of every chunk of a law at once, as arrays of shape (groups, blocks).
+
+    Vectorised: the grid sizes of all the law's points in one call, summed and maximised per
+    group with :func:`numpy.add.reduceat`; O(points + jobs) array work, no Python loop over
+    jobs (planning 10^5 points takes well under a second).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``seconds``, ``runtime_min``, ``mem_mb``, ``temporary_bytes``, ``kept_bytes`` (as the
+        fields of :class:`ChunkCost`), and ``points``, ``amplitudes``, ``grid_points``.
+    """
+    sweep = study.laws[law]
+    sizes = sweep.column("points", np.arange(sweep.n_points)).astype(np.int64)
+    starts = np.arange(0, sweep.n_points, study.points_per_job_of(law))
+    n_points = np.diff(np.append(starts, sweep.n_points))
+    grid_sum = np.add.reduceat(sizes, starts)
+    grid_max = np.maximum.reduceat(sizes, starts)
+    amplitudes = np.array([study.block(b).size for b in range(study.n_blocks)])
+    cost = _costs(
+        study, law, n_points[:, None], grid_sum[:, None], grid_max[:, None], amplitudes[None, :]
+    )
+    shape = (starts.size, amplitudes.size)
+    cost["points"] = np.broadcast_to(n_points[:, None], shape)
+    cost["amplitudes"] = np.broadcast_to(amplitudes[None, :], shape)
+    cost["grid_points"] = np.broadcast_to(grid_max[:, None], shape)
+    return cost
+
+
+def points_per_job_for(study: Study, law: str, target_minutes: float) -> int:
+    """Parameter points of one job so that a chunk's estimated runtime is ``target_minutes``.
+
+    The rule (``chunking.target_minutes``): the estimated in-process seconds of one point of
+    the law over a full amplitude block (:func:`seconds_per_point` at the mean grid size of
+    the law, every swept grid size being equally frequent) fill the target after the two job
+    start-ups: ``round((60 * target_minutes - 2 * JOB_START_SECONDS) / seconds)`` points,
+    at least 1 and at most the law's points. A chunk's estimate (:func:`chunk_cost`
+    ``.seconds``) is then within half a point's cost of the target where the grids do not
+    vary, and one point's chunk where a single point exceeds the target.
+    """
+    sweep = study.laws[law]
+    mean_grid = float(np.mean(np.asarray(sweep.values["points"], dtype=np.float64)))
+    amplitudes = min(study.amplitudes_per_job, study.amplitudes.size)
+    per_point = seconds_per_point(study, law, 1, 1) * mean_grid * amplitudes
+    budget = 60.0 * target_minutes - 2 * JOB_START_SECONDS
+    return int(min(sweep.n_points, max(1, round(budget / per_point))))
 
 
 def cube_bytes(study: Study, law: str) -> int:

@@ -3,9 +3,10 @@ work is cut into jobs.
 
 A *point* is one combination of the swept values (law parameters, sensor, grid), numbered in C
 order over the swept dimensions; a *group* is a run of ``chunking.points_per_job`` consecutive
-points; a *block* is a run of ``chunking.amplitudes_per_job`` consecutive amplitudes. A chunk
-(law, group, block) is the unit of work of one pipeline job; the merged cube does not depend on
-how the work was chunked.
+points (or of as many as fill ``chunking.target_minutes`` by the cost model); a *block* is a
+run of ``chunking.amplitudes_per_job`` consecutive amplitudes. A chunk (law, group, block) is
+the unit of work of one pipeline job; the merged cube does not depend on how the work was
+chunked.
 """
 
 from __future__ import annotations
@@ -164,9 +165,18 @@ class Study:
             names = FORCE_LAWS[law].parameter_names
             values = {name: as_list(parameters[name]) for name in names} | common
             self.laws[law] = LawSweep(law, values)
-        per_job = int(config["chunking"].get("points_per_job", 1))
-        #: parameter points of one job, per law
-        self._points_per_job: dict[str, int] = dict.fromkeys(self.laws, per_job)
+        chunking = config["chunking"]
+        #: parameter points of one job, per law: given, or chosen from the cost model so that
+        #: a chunk takes about ``chunking.target_minutes`` (fmdecon.study.cost)
+        self._points_per_job: dict[str, int] = dict.fromkeys(
+            self.laws, int(chunking.get("points_per_job", 1))
+        )
+        if chunking.get("target_minutes") is not None:
+            from fmdecon.study.cost import points_per_job_for
+
+            target = float(chunking["target_minutes"])
+            for law in self.laws:
+                self._points_per_job[law] = points_per_job_for(self, law, target)
 
     def points_per_job_of(self, law: str) -> int:
         """Parameter points of one job of a law."""
