@@ -50,6 +50,8 @@ def test_plan_is_the_sum_of_the_chunk_costs(name):
         assert law_plan.cube_bytes == cube_bytes(study, law_plan.law)
         assert law_plan.merge_mb == merge_memory_mb(study, law_plan.law)
     assert plan.chunks == sum(len(study.jobs(law)) for law in study.laws)
+    every = [chunk_cost(study, law, g, b).mem_mb for law in study.laws for g, b in study.jobs(law)]
+    assert plan.mem_mb_typical == int(np.median(every))
 
 
 def test_plan_with_uneven_groups_and_blocks():

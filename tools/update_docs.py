@@ -5,6 +5,9 @@
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
   `measured_batch`, `scaling`, `regularized` and `planning` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
+* `fmdecon plan` of config/config.yaml and config/cluster.yaml -> docs/cluster.md, of
+  config/extended.yaml -> docs/studies.md (the `plan` and `plan_extended` markers; the plan
+  needs no results, only the configs)
 
 Nothing here is typed by hand: docs/ shows what the pipeline and benchmarks printed. The
 README holds no generated block; it links to these files.
@@ -29,7 +32,36 @@ BLOCKS = {
     "scaling": "docs/benchmarks.md",
     "regularized": "docs/benchmarks.md",
     "planning": "docs/benchmarks.md",
+    "plan": "docs/cluster.md",
+    "plan_extended": "docs/studies.md",
 }
+
+#: The plans shown in the docs: marker -> (config, cores) of each `fmdecon plan` call.
+PLANS = {
+    "plan": (("config/config.yaml", 2), ("config/cluster.yaml", 256)),
+    "plan_extended": (("config/extended.yaml", 2),),
+}
+
+
+def plan_blocks() -> dict[str, str]:
+    """The output of `fmdecon plan` for :data:`PLANS`, as fenced blocks with the command."""
+    import contextlib
+    import io
+
+    from fmdecon.cli import main as fmdecon
+
+    blocks = {}
+    for marker, calls in PLANS.items():
+        parts = []
+        for config, cores in calls:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                status = fmdecon(["plan", config, "--cores", str(cores)])
+            if status != 0:
+                raise SystemExit(f"update_docs: fmdecon plan {config} failed ({status})")
+            parts.append(f"$ fmdecon plan {config} --cores {cores}\n{out.getvalue()}")
+        blocks[marker] = "```\n" + "\n".join(parts).rstrip("\n") + "\n```"
+    return blocks
 
 
 def splice(text: str, marker: str, content: str, name: str = "the text") -> str:
@@ -81,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
     contents = {"comparison": (results / "paper_comparison.md").read_text(encoding="utf-8")}
+    contents |= plan_blocks()
     for marker, path in (
         ("bench", args.bench),
         ("scaling", args.scaling),

@@ -119,6 +119,8 @@ class StudyPlan:
         Estimated CPU seconds of the jobs after the chunks, per rule.
     store_all : bool
         ``curves.store_all``: the frequency-shift files are kept.
+    mem_mb_typical : int
+        Median memory of all chunk jobs [MB].
     """
 
     study: str
@@ -128,6 +130,7 @@ class StudyPlan:
     submissions: int
     post_seconds: dict[str, float] = field(default_factory=dict)
     store_all: bool = False
+    mem_mb_typical: int = 0
 
     @property
     def points(self) -> int:
@@ -181,8 +184,10 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
     laws: list[LawPlan] = []
     post = {"merge_metrics": 0.0, "curves": 0.0, "figures": 0.0, "table": JOB_START_SECONDS}
     marking = 0
+    memory: list[np.ndarray] = []
     for law in study.laws:
         cost = law_chunk_costs(study, law)
+        memory.append(cost["mem_mb"].ravel())
         cube = cube_bytes(study, law)
         laws.append(
             LawPlan(
@@ -236,6 +241,7 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
         submissions=chunks + singles,
         post_seconds=post,
         store_all=bool(study.config["curves"]["store_all"]),
+        mem_mb_typical=int(np.median(np.concatenate(memory))),
     )
 
 
@@ -319,7 +325,7 @@ def render_plan(plan: StudyPlan, source: str = "") -> str:
         f"{duration(sum(plan.post_seconds.values()))})",
         f"wall time         {duration(plan.wall_seconds)} at {plan.cores} cores (no queueing)",
         f"memory per job    chunk jobs max {_memory(max(x.mem_mb_max for x in plan.laws))}, "
-        f"typical {_memory(int(np.median([x.mem_mb_typical for x in plan.laws])))}; "
+        f"typical {_memory(plan.mem_mb_typical)}; "
         f"merge_metrics {_memory(merge_mb)} (the whole cube)",
         f"requested         chunk runtime up to {runtime} min (3 x the estimate + 1 min, "
         "at least 5)",
