@@ -287,6 +287,33 @@ def _perturbation_problems(config: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+def _storage_problems(config: Mapping[str, Any]) -> list[str]:
+    """Zarr storage: every law's groups must be blocks of its sweep (one region each)."""
+    per_job = config.get("chunking", {}).get("points_per_job")
+    if config.get("storage") != "zarr" or per_job is None or not isinstance(per_job, int):
+        return []
+    from fmdecon.study.sweep import GRID_KEYS, SENSOR_KEYS, aligned_group_sizes, nearest_aligned
+
+    problems = []
+    common = [config["sensor"][key] for key in SENSOR_KEYS]
+    common += [config["grid"][key] for key in GRID_KEYS]
+    for law, parameters in config["laws"].items():
+        if law not in FORCE_LAWS:
+            continue
+        values = [parameters.get(name, 0) for name in FORCE_LAWS[law].parameter_names]
+        shape = [n for n in (len(as_list(v)) for v in [*values, *common]) if n > 1]
+        points = math.prod(shape)
+        if min(per_job, points) not in aligned_group_sizes(shape):
+            nearest = nearest_aligned(shape, per_job)
+            problems.append(
+                f"chunking.points_per_job = {per_job}: with storage: zarr each job writes one "
+                f"block of the {law} sweep {shape}, so points_per_job must be one of "
+                f"{_show(aligned_group_sizes(shape))} (nearest: {nearest}); or give "
+                "chunking.target_minutes, which picks one"
+            )
+    return problems
+
+
 def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
     problems: list[str] = []
     for i, name in enumerate(config["methods"]):
@@ -352,6 +379,7 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
             f"target_minutes = {_show(chunking['target_minutes'])} both given: give one "
             "(target_minutes chooses points_per_job from the cost model)"
         )
+    problems += _storage_problems(config)
     problems += _plausibility_problems(config)
     problems += _perturbation_problems(config)
     baseline = config.get("baseline")

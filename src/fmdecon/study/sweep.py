@@ -30,7 +30,9 @@ __all__ = [
     "SENSOR_KEYS",
     "LawSweep",
     "Study",
+    "aligned_group_sizes",
     "matching_index",
+    "nearest_aligned",
     "nearest_amplitude",
 ]
 
@@ -69,6 +71,28 @@ def matching_index(values: ArrayLike, wanted: float) -> int | None:
         np.isclose(np.atleast_1d(np.asarray(values, dtype=np.float64)), wanted, rtol=1e-9, atol=0)
     )
     return int(hits[0]) if hits.size else None
+
+
+def aligned_group_sizes(shape: Sequence[int]) -> list[int]:
+    """Group sizes whose groups are rectangular blocks of a sweep of ``shape`` (sorted).
+
+    A run of P consecutive points (C order) starting at a multiple of P is a block of the
+    swept dimensions exactly when P = c * prod(shape[j+1:]) with c a divisor of shape[j]
+    for some j: the group is one index of each dimension before j, c consecutive indices of
+    dimension j and every index of the dimensions after it. Zarr storage needs such groups,
+    so that each chunk job writes one rectangular region of the store (and one zarr chunk).
+    """
+    sizes = {1}
+    for j, length in enumerate(shape):
+        trailing = math.prod(shape[j + 1 :])
+        sizes |= {c * trailing for c in range(1, length + 1) if length % c == 0}
+    return sorted(sizes)
+
+
+def nearest_aligned(shape: Sequence[int], wanted: int) -> int:
+    """The aligned group size (:func:`aligned_group_sizes`) nearest to ``wanted`` (the
+    smaller one of two equally near)."""
+    return min(aligned_group_sizes(shape), key=lambda size: (abs(size - wanted), size))
 
 
 @dataclass(frozen=True)
@@ -171,12 +195,17 @@ class Study:
         self._points_per_job: dict[str, int] = dict.fromkeys(
             self.laws, int(chunking.get("points_per_job", 1))
         )
+        #: how the cubes are stored (``storage``): "netcdf" or "zarr"
+        self.storage: str = str(config.get("storage", "netcdf"))
         if chunking.get("target_minutes") is not None:
             from fmdecon.study.cost import points_per_job_for
 
             target = float(chunking["target_minutes"])
-            for law in self.laws:
-                self._points_per_job[law] = points_per_job_for(self, law, target)
+            for law, sweep in self.laws.items():
+                per_job = points_per_job_for(self, law, target)
+                if self.storage == "zarr":  # groups must be blocks of the store
+                    per_job = nearest_aligned(sweep.shape, per_job)
+                self._points_per_job[law] = per_job
 
     def points_per_job_of(self, law: str) -> int:
         """Parameter points of one job of a law."""
@@ -208,6 +237,30 @@ class Study:
             raise ValueError(f"group index must be in [0, {self.n_groups(law)}); got {index}")
         start = index * self._points_per_job[law]
         return range(start, min(start + self._points_per_job[law], self.laws[law].n_points))
+
+    def group_region(self, law: str, index: int) -> dict[str, slice]:
+        """The block of the swept dimensions that group ``index`` covers (zarr storage).
+
+        Raises
+        ------
+        ValueError
+            If the group is not a rectangular block (``points_per_job`` not one of
+            :func:`aligned_group_sizes`).
+        """
+        sweep = self.laws[law]
+        points = self.group(law, index)
+        first = np.unravel_index(points.start, sweep.shape) if sweep.shape else ()
+        last = np.unravel_index(points.stop - 1, sweep.shape) if sweep.shape else ()
+        region = {
+            name: slice(int(a), int(b) + 1)
+            for name, a, b in zip(sweep.swept, first, last, strict=True)
+        }
+        if math.prod(r.stop - r.start for r in region.values()) != len(points):
+            raise ValueError(
+                f"group {index} of {law} (points {points.start} to {points.stop - 1}) is not "
+                f"a block of the sweep {dict(zip(sweep.swept, sweep.shape, strict=True))}"
+            )
+        return region
 
     def jobs(self, law: str) -> list[tuple[int, int]]:
         """All (group, block) pairs of a law: the chunks of work of the pipeline's jobs."""
