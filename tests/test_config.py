@@ -54,7 +54,7 @@ def test_defaults_are_filled():
         config.pop(key, None)
     validated = validate_config(config)
     assert validated["methods"] == ["sader_jarvis", "matrix"]
-    assert validated["chunking"] == {"amplitudes_per_job": 500}  # one point per job
+    assert validated["chunking"] == {"amplitudes_per_job": 500, "points_per_job": 1}
     assert validated["curves"] == {"store_all": False}
     assert validated["baseline"] is None
     assert validated["diff"] == {"rtol": 1e-12, "atol": 0.0}

@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 PROVENANCE = {"config": "{}", "fmdecon_version": "test"}
 
 
-def _config(points_per_job: int, amplitudes_per_job: int, noise: bool = False) -> dict:
+def _config(
+    points_per_job: int, amplitudes_per_job: int, noise: bool = False, single: bool = False
+) -> dict:
     config = yaml.safe_load((REPO / "config" / "quick.yaml").read_text())
     config |= {
         "study": "store",
@@ -36,6 +38,8 @@ def _config(points_per_job: int, amplitudes_per_job: int, noise: bool = False) -
         "morse": {"kappa": [4.25e9, 8.0e9], "sigma": [0.235e-9, 0.3e-9], "bond_energy": 0.371e-18},
         "lennard_jones": {"sigma": 0.235e-9, "bond_energy": 0.371e-18},
     }
+    if single:  # one point: the per-point values are 0-d arrays of the store
+        config["grid"]["points"] = 300
     if noise:
         config["perturbations"] = {
             "noise_rms": [0.0, 0.05],
@@ -91,6 +95,15 @@ def test_zarr_store_is_the_merged_cube(tmp_path, noise, per_job, per_block):
         reverse = list(reversed(list(jobs)))  # any order of the jobs
         store = _zarr(study, law, jobs, tmp_path, order=reverse)
         assert_bit_identical(open_cube(store), _netcdf(study, law, jobs, tmp_path))
+
+
+@pytest.mark.parametrize("noise", [False, True], ids=["exact", "perturbed"])
+def test_law_of_one_point(tmp_path, noise):
+    study = Study(_config(1, 4, noise, single=True))
+    assert study.laws["lennard_jones"].n_points == 1
+    jobs = _chunks(study, "lennard_jones")
+    store = _zarr(study, "lennard_jones", jobs, tmp_path)
+    assert_bit_identical(open_cube(store), _netcdf(study, "lennard_jones", jobs, tmp_path))
 
 
 def test_template_has_the_merged_layout(tmp_path):

@@ -44,20 +44,39 @@ TABLE = json.dumps(
 )
 
 
+#: how the cubes are stored: one netCDF file per law merged from the chunks, or one zarr
+#: store per law that each chunk job writes its region of (fmdecon.study.store)
+ZARR = STUDY.storage == "zarr"
+#: what a deconvolve job leaves: its chunk's metrics (netCDF), or the marker that its region
+#: of the store is written (zarr; written after the region, so a killed job reruns)
+CHUNK_OUTPUT = f"{RESULTS}/deconvolve/{{law}}/{{group}}_{{block}}.{'done' if ZARR else 'nc'}"
+
+
 def job_names(law):
     """(group, block) wildcard values of every job of a law."""
     return [f"g{g:04d}_b{b:04d}" for g, b in STUDY.jobs(law)]
 
 
 def chunk_files(wildcards):
-    """Deconvolution outputs that make up the cube of one law."""
-    return [f"{RESULTS}/deconvolve/{wildcards.law}/{name}.nc" for name in job_names(wildcards.law)]
+    """Deconvolution outputs that make up the cube of one law (chunk files or markers)."""
+    suffix = "done" if ZARR else "nc"
+    return [
+        f"{RESULTS}/deconvolve/{wildcards.law}/{name}.{suffix}"
+        for name in job_names(wildcards.law)
+    ]
+
+
+def store_input(wildcards):
+    """The law's zarr store a deconvolve job writes into (none with netCDF storage)."""
+    return [f"{RESULTS}/metrics/{wildcards.law}.zarr"] if ZARR else []
 
 
 def _law_config(law):
     """The validated config reduced to one law: what that law's numbers depend on."""
     keys = ("study", "sensor", "grid", "amplitudes", "methods", "chunking", "curves")
     setup = {key: config[key] for key in keys} | {"laws": {law: config["laws"][law]}}
+    if ZARR:  # (not for netCDF: the jobs of earlier netCDF runs keep their parameters)
+        setup["storage"] = config["storage"]
     if config.get("perturbations"):
         setup["perturbations"] = config["perturbations"]
     return setup
@@ -105,8 +124,13 @@ def curve_files(wildcards=None):
 
 
 def cube_files(wildcards=None):
-    """Metric cube of every law."""
-    return [f"{RESULTS}/metrics/{law}.nc" for law in LAWS]
+    """Metric cube of every law (netCDF file or zarr store)."""
+    return [f"{RESULTS}/metrics/{law}.{'zarr' if ZARR else 'nc'}" for law in LAWS]
+
+
+def complete_files(wildcards=None):
+    """Zarr storage: the markers that every region of each law's store is written."""
+    return [f"{RESULTS}/metrics/{law}.zarr.complete" for law in LAWS] if ZARR else []
 
 
 def figure_parts():
@@ -135,7 +159,7 @@ def output_folder(wildcards, output):
 
 def all_targets():
     """Every target of the workflow (the input of the default target)."""
-    targets = cube_files() + curve_files()
+    targets = cube_files() + complete_files() + curve_files()
     targets += [f"{RESULTS}/figures/{stem}.{ext}" for stem in FIGURES for ext in ("png", "pdf")]
     targets.append(TABLE_FILE)
     if config["baseline"]:

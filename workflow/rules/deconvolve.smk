@@ -1,11 +1,13 @@
-# Deconvolve every curve of a chunk with each method; quality metrics per curve.
+# Deconvolve every curve of a chunk with each method; quality metrics per curve. With zarr
+# storage the job writes its region of the law's store, then its marker (the output).
 
 
 rule deconvolve:
     input:
-        f"{RESULTS}/simulate/{{law}}/{{group}}_{{block}}.nc",
+        simulated=f"{RESULTS}/simulate/{{law}}/{{group}}_{{block}}.nc",
+        store=store_input,
     output:
-        f"{RESULTS}/deconvolve/{{law}}/{{group}}_{{block}}.nc",
+        CHUNK_OUTPUT,
     log:
         f"{RESULTS}/logs/deconvolve/{{law}}/{{group}}_{{block}}.log",
     benchmark:

@@ -4,6 +4,7 @@
 rule diff_baseline:
     input:
         cubes=cube_files,
+        complete=complete_files,
         curves=curve_files,
     output:
         report(

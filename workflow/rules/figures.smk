@@ -13,6 +13,7 @@ for part, stems in enumerate(figure_parts()):
             f"figures_{part}"
         input:
             cubes=cube_files,
+            complete=complete_files,
             curves=curve_files,
         output:
             figure_outputs(stems),

@@ -5,6 +5,7 @@
 rule table:
     input:
         cubes=cube_files,
+        complete=complete_files,
         curves=curve_files,
     output:
         report(

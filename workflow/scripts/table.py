@@ -4,9 +4,10 @@ from pathlib import Path
 
 from fmdecon.study.cube import open_dataset, write_text
 from fmdecon.study.pipeline import job, json_param
+from fmdecon.study.store import open_cube
 
 with job(snakemake, setup="table"):
-    cubes = {Path(p).stem: open_dataset(p) for p in snakemake.input.cubes}
+    cubes = {Path(p).stem: open_cube(p) for p in snakemake.input.cubes}  # zarr: lazily
     curves = {Path(p).stem: open_dataset(p) for p in snakemake.input.curves}
     setup = json_param(snakemake, "table")
     if setup.get("perturbations"):

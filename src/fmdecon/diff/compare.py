@@ -13,6 +13,7 @@ make the data unequal. Tolerance and relative difference: see :mod:`fmdecon.diff
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -106,10 +107,13 @@ def diff_paths(
     atol: float = 0.0,
     max_points: int = MAX_POINTS,
 ) -> model.DiffReport:
-    """Compare two netCDF files, or the netCDF files of two results directories.
+    """Compare two netCDF files or zarr stores, or those of two results directories.
 
     In a directory the files compared are ``metrics/*.nc`` and ``curves/*.nc`` and any
-    ``*.nc`` directly inside it, matched by relative path. A directory holding the files
+    ``*.nc`` directly inside it, matched by relative path, and likewise ``*.zarr`` stores
+    (storage: zarr); a netCDF file and a store of the same name (``metrics/morse.nc`` and
+    ``metrics/morse.zarr``) are compared with each other. A store is opened lazily and
+    compared block by block (:data:`BLOCK_VALUES` values a side at a time). A directory holding the files
     directly (e.g. ``results/<study>/metrics``) against one with subdirectories is matched
     against the subdirectory of the same name (``metrics/`` if it has another name).
 
@@ -140,17 +144,23 @@ def diff_paths(
         if not path.exists():
             raise DiffError(f"cannot read {path}: no such file or directory")
     report = model.DiffReport(old=str(old), new=str(new), rtol=rtol, atol=atol, files=[])
-    if old.is_dir() and new.is_dir():
+    folders = [path.is_dir() and path.suffix != ".zarr" for path in (old, new)]  # a store: one
+    if all(folders):
         old_files, new_files, report.note = _match_layouts(old, new)
         pairs = [(key, old_files[key], new_files[key]) for key in old_files if key in new_files]
+        # a netCDF cube and a zarr store of the same law (storage: netcdf vs zarr)
+        stems = {_stem(key): key for key in new_files if key not in old_files}
+        for key in [k for k in old_files if k not in new_files and _stem(k) in stems]:
+            other = stems.pop(_stem(key))
+            pairs.append((f"{key} -> {other}", old_files.pop(key), new_files.pop(other)))
         report.files_only_old = [key for key in old_files if key not in new_files]
         report.files_only_new = [key for key in new_files if key not in old_files]
-    elif old.is_dir() or new.is_dir():
+    elif any(folders):
         raise DiffError(f"cannot compare {old} with {new}: one is a directory, the other is not")
     else:
         pairs = [(old.name if old.name == new.name else f"{old.name} -> {new.name}", old, new)]
     for key, old_path, new_path in pairs:
-        old_data, new_data = open_dataset(old_path), open_dataset(new_path)
+        old_data, new_data = _open(old_path), _open(new_path)
         try:
             result = _diff_pair(old_data, new_data, rtol, atol, key, max_points)
         except DiffError as exc:
@@ -160,17 +170,34 @@ def diff_paths(
     return report
 
 
+def _open(path: Path) -> xr.Dataset:
+    """A netCDF file fully in memory, a zarr store lazily (compared block by block)."""
+    if path.suffix == ".zarr":
+        from fmdecon.study.store import open_cube
+
+        return open_cube(path)
+    return open_dataset(path)
+
+
 def _netcdf_files(directory: Path) -> tuple[dict[str, Path], dict[str, Path]]:
-    """``*.nc`` directly in ``directory`` and in its subdirectories, by relative path."""
+    """``*.nc`` files and ``*.zarr`` stores directly in ``directory`` and in its
+    subdirectories, by relative path."""
 
     def listing(folder: Path) -> list[Path]:
         if not folder.is_dir():
             return []
-        return sorted(p for p in folder.glob("*.nc") if p.is_file() and not p.name.startswith("."))
+        files = [p for p in folder.glob("*.nc") if p.is_file()]
+        files += [p for p in folder.glob("*.zarr") if p.is_dir()]
+        return sorted(p for p in files if not p.name.startswith("."))
 
     flat = {p.name: p for p in listing(directory)}
     nested = {f"{sub}/{p.name}": p for sub in SUBDIRS for p in listing(directory / sub)}
     return flat, nested
+
+
+def _stem(key: str) -> str:
+    """A relative path without its suffix (``metrics/morse.nc`` -> ``metrics/morse``)."""
+    return str(Path(key).with_suffix(""))
 
 
 def _match_layouts(old: Path, new: Path) -> tuple[dict[str, Path], dict[str, Path], str | None]:
@@ -398,6 +425,102 @@ def _diff_variable(
     )
 
 
+#: Values of one block of a lazily opened (zarr) variable compared at a time (8 MB a side).
+BLOCK_VALUES = 2**20
+
+
+def _blocks(shape: Sequence[int], budget: int) -> Iterator[tuple[slice, ...]]:
+    """Blocks of at most ``budget`` values (at least one row of the last axis) covering an
+    array of ``shape`` in C order: single indices of the leading axes, a run of the first
+    axis whose trailing block fits, whole trailing axes."""
+    if math.prod(shape) <= budget or not shape:
+        yield tuple(slice(None) for _ in shape)
+        return
+    axis = next(
+        (j for j in range(len(shape)) if math.prod(shape[j + 1 :]) <= budget), len(shape) - 1
+    )
+    step = max(1, budget // max(1, math.prod(shape[axis + 1 :])))
+    trailing = tuple(slice(None) for _ in shape[axis + 1 :])
+    for lead in itertools.product(*(range(n) for n in shape[:axis])):
+        for start in range(0, shape[axis], step):
+            yield (*(slice(i, i + 1) for i in lead), slice(start, start + step), *trailing)
+
+
+def _diff_variable_blocked(
+    old: xr.DataArray,
+    new: xr.DataArray,
+    rtol: float,
+    atol: float,
+    max_points: int,
+    budget: int = BLOCK_VALUES,
+) -> model.VariableDiff:
+    """:func:`_diff_variable` block by block (blocks of :func:`_blocks`, each read from the
+    store when it is compared): the same report, holding one block of each side at a time.
+
+    The blocks run in C order, so the first of equal largest differences and the order of
+    equally differing points are those of the whole comparison.
+    """
+    import dask
+
+    dims = tuple(map(str, old.dims))
+    new = new.transpose(*dims)
+    parts = []
+    with dask.config.set(scheduler="synchronous"):
+        for block in _blocks(old.shape, budget):
+            where = dict(zip(dims, block, strict=True))
+            parts.append(
+                _diff_variable(
+                    old.isel(where).load(), new.isel(where).load(), rtol, atol, max_points
+                )
+            )
+    first = parts[0]
+    finite = [p for p in parts if p.max_abs_diff is not None]
+
+    def largest(key: str, field: str) -> model.PointDiff | None:
+        """The first block's point of the largest ``field`` (as argmax over the whole)."""
+        found = [getattr(p, key) for p in parts if getattr(p, key) is not None]
+        if not found:
+            return None
+        value = max(getattr(point, field) for point in found)
+        return next(point for point in found if getattr(point, field) == value)
+
+    def rank(point: model.PointDiff) -> float:
+        return math.inf if math.isnan(point.abs_diff) else point.abs_diff
+
+    candidates = [point for p in parts for point in p.points]
+    order = sorted(range(len(candidates)), key=lambda i: -rank(candidates[i]))  # stable
+    flagged = {dim: {v for p in parts for v in p.where[dim]} for dim in dims}
+    return model.VariableDiff(
+        name=first.name,
+        units=first.units,
+        dims=dims,
+        coordinate=first.coordinate,
+        compared=sum(p.compared for p in parts),
+        differing=sum(p.differing for p in parts),
+        max_abs_diff=max(p.max_abs_diff for p in finite) if finite else None,
+        max_rel_diff=max(p.max_rel_diff for p in finite) if finite else None,
+        largest_abs=largest("largest_abs", "abs_diff"),
+        largest_rel=largest("largest_rel", "rel_diff"),
+        nonfinite_mismatches=sum(p.nonfinite_mismatches for p in parts),
+        where={
+            dim: [v for v in map(_py, old[dim].to_numpy()) if v in flagged[dim]] for dim in dims
+        },
+        points=[candidates[i] for i in order[:max_points]],
+    )
+
+
+def _compare(
+    old: xr.DataArray, new: xr.DataArray, rtol: float, atol: float, max_points: int
+) -> model.VariableDiff:
+    """One variable: in memory, or block by block if either side is lazy (a zarr store)
+    and larger than one block."""
+    lazy = old.chunks is not None or new.chunks is not None
+    numeric = old.dtype.kind in "biuf" and new.dtype.kind in "biuf"
+    if lazy and numeric and old.size > BLOCK_VALUES:
+        return _diff_variable_blocked(old, new, rtol, atol, max_points)
+    return _diff_variable(old.load(), new.load(), rtol, atol, max_points)
+
+
 def _diff_pair(
     old: xr.Dataset, new: xr.Dataset, rtol: float, atol: float, name: str, max_points: int
 ) -> model.FileDiff:
@@ -441,7 +564,7 @@ def _diff_pair(
         variables_only_old=[str(v) for v in old.variables if v not in new.variables],
         variables_only_new=[str(v) for v in new.variables if v not in old.variables],
         variables=[
-            _diff_variable(old_aligned[v], new_aligned[v], rtol, atol, max_points) for v in names
+            _compare(old_aligned[v], new_aligned[v], rtol, atol, max_points) for v in names
         ],
         provenance=provenance,
     )

@@ -289,12 +289,19 @@ def _perturbation_problems(config: Mapping[str, Any]) -> list[str]:
 
 def _storage_problems(config: Mapping[str, Any]) -> list[str]:
     """Zarr storage: every law's groups must be blocks of its sweep (one region each)."""
-    per_job = config.get("chunking", {}).get("points_per_job")
-    if config.get("storage") != "zarr" or per_job is None or not isinstance(per_job, int):
+    if config.get("storage") != "zarr":
         return []
+    problems = []
+    if config.get("curves", {}).get("store_all"):
+        problems.append(
+            "curves.store_all = true: not with storage: zarr (the store holds the metrics; "
+            "keep every curve with storage: netcdf)"
+        )
+    per_job = config.get("chunking", {}).get("points_per_job")
+    if per_job is None or not isinstance(per_job, int):
+        return problems
     from fmdecon.study.sweep import GRID_KEYS, SENSOR_KEYS, aligned_group_sizes, nearest_aligned
 
-    problems = []
     common = [config["sensor"][key] for key in SENSOR_KEYS]
     common += [config["grid"][key] for key in GRID_KEYS]
     for law, parameters in config["laws"].items():
@@ -431,6 +438,8 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
     problems = _semantic_problems(validated)
     if problems:
         raise ConfigError(problems, source)
+    if "target_minutes" not in validated["chunking"]:
+        validated["chunking"].setdefault("points_per_job", 1)  # the default, if not chosen
     return validated
 
 

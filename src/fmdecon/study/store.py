@@ -254,6 +254,14 @@ def write_region(
     if not Path(path).is_dir():
         raise ValueError(f"cannot write to {path}: no such zarr store (run init_store first)")
     dataset, region = region_dataset(study, law, group, block, chunks)
+    scalars = [name for name in dataset.data_vars if dataset[name].ndim == 0]
+    if scalars:  # a law of one point: its per-point values are 0-d arrays of the store
+        import zarr
+
+        root = zarr.open_group(str(path), mode="r+", zarr_format=ZARR_FORMAT)
+        for name in scalars:
+            root[name][...] = dataset[name].item()
+        dataset = dataset.drop_vars(scalars)
     used = {d for name in dataset.data_vars for d in dataset[name].dims}
     region = {dim: where for dim, where in region.items() if dim in used}
     dataset.to_zarr(path, region=region, mode="r+", zarr_format=ZARR_FORMAT)
