@@ -113,9 +113,10 @@ def diff_paths(
     ``*.nc`` directly inside it, matched by relative path, and likewise ``*.zarr`` stores
     (storage: zarr); a netCDF file and a store of the same name (``metrics/morse.nc`` and
     ``metrics/morse.zarr``) are compared with each other. A store is opened lazily and
-    compared block by block (:data:`BLOCK_VALUES` values a side at a time). A directory holding the files
-    directly (e.g. ``results/<study>/metrics``) against one with subdirectories is matched
-    against the subdirectory of the same name (``metrics/`` if it has another name).
+    compared block by block (:data:`BLOCK_VALUES` values a side at a time). A directory
+    holding the files directly (e.g. ``results/<study>/metrics``) against one with
+    subdirectories is matched against the subdirectory of the same name (``metrics/`` if it
+    has another name).
 
     Parameters
     ----------
