@@ -166,7 +166,7 @@ def test_region_refuses_foreign_chunks(tmp_path):
 
 def test_aligned_group_sizes():
     assert aligned_group_sizes((2, 2, 2)) == [1, 2, 4, 8]
-    assert aligned_group_sizes((25, 20, 10, 20)) [:8] == [1, 2, 4, 5, 10, 20, 40, 100]
+    assert aligned_group_sizes((25, 20, 10, 20))[:8] == [1, 2, 4, 5, 10, 20, 40, 100]
     assert aligned_group_sizes(()) == [1]
 
 
