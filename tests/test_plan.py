@@ -97,6 +97,7 @@ def test_wall_time_bounds():
 def test_target_minutes_fills_the_target(target):
     config = load_config(REPO / "config" / "cluster.yaml")
     config["chunking"] = {"amplitudes_per_job": 500, "target_minutes": target}
+    config["storage"] = "netcdf"  # the rule itself (zarr rounds to a block of the sweep)
     study = Study(validate_config(config))
     per_job = study.points_per_job_of("morse")
     assert 1 < per_job < study.laws["morse"].n_points
@@ -190,3 +191,20 @@ def test_cluster_config_is_cluster_sized():
     study = Study(config)
     assert sum(sweep.n_points for sweep in study.laws.values()) >= 100_000
     assert "target_minutes" in config["chunking"]
+
+
+def test_zarr_plan_has_no_merge():
+    config = load_config(REPO / "config" / "cluster.yaml")
+    assert config["storage"] == "zarr"
+    study = Study(config)
+    plan = plan_study(study, 256, available(config))
+    assert "merge_metrics" not in plan.jobs
+    assert plan.jobs["init_store"] == plan.jobs["finalize_store"] == 1
+    assert plan.laws[0].chunk_bytes == 0
+    text = render_plan(plan)
+    assert "metadata only" in text
+    assert "the whole cube" not in text
+    # the zarr chunk jobs: a block of the sweep, within a factor 1.5 of the target
+    seconds = chunk_cost(study, "morse", 0).seconds
+    target = 60 * config["chunking"]["target_minutes"]
+    assert target / 1.5 < seconds < target * 1.5

@@ -43,6 +43,8 @@ FIGURE_JOBS = 2
 SECONDS_PER_FIGURE = 0.7
 #: Rate at which the merge job reads the chunks and writes the cube [bytes/s] (rough).
 MERGE_BYTES_PER_SECOND = 100e6
+#: Memory requested of the metadata-only store jobs (init_store, finalize_store) [MB].
+STORE_JOB_MB = 1000
 
 
 def figure_parts(stems: Sequence[str]) -> list[list[str]]:
@@ -121,6 +123,9 @@ class StudyPlan:
         ``curves.store_all``: the frequency-shift files are kept.
     mem_mb_typical : int
         Median memory of all chunk jobs [MB].
+    storage : str
+        ``storage``: "netcdf" (a merge job per law) or "zarr" (a store per law, written by
+        the chunk jobs; metadata-only jobs before and after them).
     """
 
     study: str
@@ -131,6 +136,7 @@ class StudyPlan:
     post_seconds: dict[str, float] = field(default_factory=dict)
     store_all: bool = False
     mem_mb_typical: int = 0
+    storage: str = "netcdf"
 
     @property
     def points(self) -> int:
@@ -155,7 +161,9 @@ class StudyPlan:
         by side."""
         chunk_cpu = sum(law.cpu_seconds for law in self.laws)
         longest = max(law.longest_seconds for law in self.laws)
-        merge = self.post_seconds.get("merge_metrics", 0.0) / max(1, len(self.laws))
+        merge = sum(
+            self.post_seconds.get(rule, 0.0) for rule in ("merge_metrics", "finalize_store")
+        ) / max(1, len(self.laws))
         tail = max(
             self.post_seconds.get("figures", 0.0) / max(1, self.jobs.get("figures", 1)),
             self.post_seconds.get("table", 0.0),
@@ -182,7 +190,10 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
     if cores < 1:
         raise ValueError(f"cores must be >= 1; got {cores}")
     laws: list[LawPlan] = []
-    post = {"merge_metrics": 0.0, "curves": 0.0, "figures": 0.0, "table": JOB_START_SECONDS}
+    zarr = study.storage == "zarr"
+    post = {"curves": 0.0, "figures": 0.0, "table": JOB_START_SECONDS}
+    if not zarr:
+        post["merge_metrics"] = 0.0
     marking = 0
     memory: list[np.ndarray] = []
     for law in study.laws:
@@ -204,12 +215,16 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
                 runtime_min_max=int(cost["runtime_min"].max()),
                 temporary_bytes=int(cost["temporary_bytes"].sum()),
                 temporary_max_bytes=int(cost["temporary_bytes"].max()),
-                chunk_bytes=int(cost["kept_bytes"].sum()),
+                chunk_bytes=0 if zarr else int(cost["kept_bytes"].sum()),
                 cube_bytes=cube,
-                merge_mb=merge_memory_mb(study, law),
+                merge_mb=STORE_JOB_MB if zarr else merge_memory_mb(study, law),
             )
         )
-        post["merge_metrics"] += JOB_START_SECONDS + 2 * cube / MERGE_BYTES_PER_SECOND
+        if zarr:  # the store's layout, then its completion marker: metadata only
+            post["init_store"] = post.get("init_store", 0.0) + JOB_START_SECONDS
+            post["finalize_store"] = post.get("finalize_store", 0.0) + JOB_START_SECONDS
+        else:
+            post["merge_metrics"] += JOB_START_SECONDS + 2 * cube / MERGE_BYTES_PER_SECOND
         marked = study.figure_view(law)[1]
         if marked:
             marking += 1
@@ -220,10 +235,10 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
     parts = figure_parts(list(figures))
     post["figures"] = len(parts) * JOB_START_SECONDS + len(figures) * SECONDS_PER_FIGURE
     chunks = sum(law.chunks for law in laws)
-    jobs = {
-        "simulate": chunks,
-        "deconvolve": chunks,
-        "merge_metrics": len(laws),
+    jobs = {"init_store": len(laws)} if zarr else {}
+    jobs |= {"simulate": chunks, "deconvolve": chunks}
+    jobs |= {"finalize_store": len(laws)} if zarr else {"merge_metrics": len(laws)}
+    jobs |= {
         "curves": marking,
         "figures": len(parts),
         "table": 1,
@@ -242,6 +257,7 @@ def plan_study(study: Study, cores: int, figures: Sequence[str] = ()) -> StudyPl
         post_seconds=post,
         store_all=bool(study.config["curves"]["store_all"]),
         mem_mb_typical=int(np.median(np.concatenate(memory))),
+        storage=study.storage,
     )
 
 
@@ -326,12 +342,20 @@ def render_plan(plan: StudyPlan, source: str = "") -> str:
         f"wall time         {duration(plan.wall_seconds)} at {plan.cores} cores (no queueing)",
         f"memory per job    chunk jobs max {_memory(max(x.mem_mb_max for x in plan.laws))}, "
         f"typical {_memory(plan.mem_mb_typical)}; "
-        f"merge_metrics {_memory(merge_mb)} (the whole cube)",
+        + (
+            f"init_store, finalize_store {_memory(merge_mb)} (metadata only)"
+            if plan.storage == "zarr"
+            else f"merge_metrics {_memory(merge_mb)} (the whole cube)"
+        ),
         f"requested         chunk runtime up to {runtime} min (3 x the estimate + 1 min, "
         "at least 5)",
         f"disk kept         cubes {size(kept)} "
-        f"({', '.join(f'{x.law} {size(x.cube_bytes)}' for x in plan.laws)}); "
-        f"chunk metric files {size(chunk_files)}",
+        f"({', '.join(f'{x.law} {size(x.cube_bytes)}' for x in plan.laws)}"
+        + (
+            "; zarr stores, compressed: at most this)"
+            if plan.storage == "zarr"
+            else f"); chunk metric files {size(chunk_files)}"
+        ),
     ]
     if plan.store_all:
         lines.append(

@@ -90,9 +90,12 @@ def aligned_group_sizes(shape: Sequence[int]) -> list[int]:
 
 
 def nearest_aligned(shape: Sequence[int], wanted: int) -> int:
-    """The aligned group size (:func:`aligned_group_sizes`) nearest to ``wanted`` (the
-    smaller one of two equally near)."""
-    return min(aligned_group_sizes(shape), key=lambda size: (abs(size - wanted), size))
+    """The aligned group size (:func:`aligned_group_sizes`) nearest to ``wanted`` by ratio
+    (the smaller one of two equally near)."""
+    return min(
+        aligned_group_sizes(shape),
+        key=lambda size: (abs(math.log(size / max(1, wanted))), size),
+    )
 
 
 @dataclass(frozen=True)
