@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = REPO / "tests" / "cluster"
@@ -82,14 +83,14 @@ def local_run():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _run_script(script: str, *args: str, local: Path | None = None) -> str:
+def _run_script(script: str, *args: str, local: Path | None = None, config: Path = CONFIG) -> str:
     """Run a tests/cluster script; assert it printed PASS; return its output."""
     env = os.environ | {"FMDECON_SLURM_TIMEOUT": str(RUN_TIMEOUT)}
     if local is not None:
         env["FMDECON_LOCAL"] = str(local)
     try:
         result = subprocess.run(
-            ["bash", str(CLUSTER / script), *args, str(CONFIG)],
+            ["bash", str(CLUSTER / script), *args, str(config)],
             capture_output=True,
             text=True,
             env=env,
@@ -119,6 +120,17 @@ def test_cancelled_chunk_job_is_resubmitted_and_study_equals_local_run(local_run
     """A chunk job killed by `scancel` while running is resubmitted; same cubes as locally."""
     output = _run_script("run_slurm_study.sh", "--scancel", local=local_run)
     assert "cancelled while RUNNING, resubmitted as job" in output, output
+
+
+def test_zarr_store_with_a_cancelled_chunk_job_equals_local_run(tmp_path):
+    """storage: zarr on Slurm: each chunk job writes its region of the store; one cancelled by
+    `scancel` while running is resubmitted and rewrites its region; same stores as locally."""
+    config = yaml.safe_load(CONFIG.read_text()) | {"storage": "zarr", "study": "quick_zarr"}
+    path = tmp_path / "quick_zarr.yaml"
+    path.write_text(yaml.safe_dump(config))
+    output = _run_script("run_slurm_study.sh", "--scancel", config=path)
+    assert "cancelled while RUNNING, resubmitted as job" in output, output
+    assert "morse.zarr: identical" in output, output
 
 
 def test_chunk_failing_every_attempt_leaves_no_partial_output():

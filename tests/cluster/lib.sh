@@ -54,15 +54,22 @@ trap cleanup EXIT
 timeout 10 sinfo -h >/dev/null 2>&1 || fail "sinfo does not answer: start Slurm (tests/cluster/slurm_up.sh)"
 
 # ---- study name, laws, default targets (the metric cube of every law) -----------------------
-read -r STUDY LAWS < <("$PY" - "$CONFIG" <<'EOF'
+read -r STUDY STORAGE LAWS < <("$PY" - "$CONFIG" <<'EOF'
 import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
-print(cfg["study"], " ".join(cfg["laws"]))
+print(cfg["study"], cfg.get("storage", "netcdf"), " ".join(cfg["laws"]))
 EOF
 ) || fail "cannot read study/laws from $CONFIG"
 read -ra LAWS <<<"$LAWS"
 TARGETS=()
-for law in "${LAWS[@]}"; do TARGETS+=("results/$STUDY/metrics/$law.nc"); done
+for law in "${LAWS[@]}"; do
+    # storage: zarr -- the store is complete once its marker is written (every chunk's region)
+    if [[ $STORAGE == zarr ]]; then
+        TARGETS+=("results/$STUDY/metrics/$law.zarr.complete")
+    else
+        TARGETS+=("results/$STUDY/metrics/$law.nc")
+    fi
+done
 
 new_workdir() { # name: fresh temporary working directory of this script
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/fmdecon-$1.XXXXXX")
@@ -118,7 +125,8 @@ check_went_through_slurm() { # log dir squeue-file
     SUBMITTED=$submitted
 }
 
-# compare_cubes local-dir slurm-dir: every metrics/*.nc identical (global attributes aside)
+# compare_cubes local-dir slurm-dir: every metrics/*.nc file and *.zarr store identical
+# (global attributes aside)
 compare_cubes() {
     "$PY" - "$1/results/$STUDY/metrics" "$2/results/$STUDY/metrics" <<'EOF'
 import sys
@@ -126,15 +134,18 @@ from pathlib import Path
 
 import xarray as xr
 
+from fmdecon.study.store import open_cube
+
 a, b = map(Path, sys.argv[1:])
-files = sorted(p.name for p in a.glob("*.nc"))
+files = sorted(p.name for p in [*a.glob("*.nc"), *a.glob("*.zarr")])
 assert files, f"no cubes in {a}"
-other = sorted(p.name for p in b.glob("*.nc"))
+other = sorted(p.name for p in [*b.glob("*.nc"), *b.glob("*.zarr")])
 assert files == other, f"different cube files: {files} (local) vs {other} (slurm)"
 for name in files:
-    with xr.open_dataset(a / name) as x, xr.open_dataset(b / name) as y:
-        x.attrs, y.attrs = {}, {}  # global attrs hold run provenance (time, host, ...)
-        xr.testing.assert_identical(x.load(), y.load())
+    x, y = open_cube(a / name).load(), open_cube(b / name).load()
+    x.attrs, y.attrs = {}, {}  # global attrs hold run provenance (time, host, ...)
+    xr.testing.assert_identical(x, y)
     print(f"  {name}: identical ({', '.join(sorted(x.data_vars))})")
 EOF
 }
+
