@@ -197,7 +197,14 @@ def positive_scalar(value: object, name: str) -> float:
             raise ValueError(f"{name} must be a positive real number; got {value!r}")
     out = float(value)
     if not np.isfinite(out) or out <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {name} = {out!r}")
+        cause = (
+            "negative: a sign typo?"
+            if out < 0
+            else "zero: a value left out?"
+            if out == 0
+            else "not finite: a failed computation upstream?"
+        )
+        raise ValueError(f"{name} must be a finite number > 0; got {name} = {out!r} ({cause})")
     return out
 
 

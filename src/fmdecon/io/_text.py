@@ -153,7 +153,10 @@ def _parse_rows(
                 [float(v) for v in row]
             except ValueError:
                 cells = ", ".join(repr(v) for v in row[:4]) + (", ..." if len(row) > 4 else "")
-                hint = ""
+                hint = (
+                    ": a text cell among the numbers (a second header, a unit, or a comment "
+                    "line without '#'?)"
+                )
                 if any(_DECIMAL_COMMA.fullmatch(v.strip()) for v in row):
                     hint = (
                         ": decimal commas? Export with a decimal point (1.5, not 1,5), e.g. "
@@ -179,17 +182,23 @@ def assemble(
     """Checks shared by both readers; maps z onto an ascending distance."""
     n = z_file.size
     if n < 3:
-        raise fail(path, f"needs at least 3 data points; got {n}")
+        raise fail(path, f"needs at least 3 data points; got {n} (an export cut short?)")
     bad_z = np.flatnonzero(~np.isfinite(z_file))
     if bad_z.size:
-        raise fail(path, f"line {first_line + bad_z[0]}: {z_label} is {float(z_file[bad_z[0]])}")
+        raise fail(
+            path,
+            f"line {first_line + bad_z[0]}: {z_label} is {float(z_file[bad_z[0]])} (inside the "
+            "sweep, where only an aborted sweep's trailing NaN rows are dropped: a glitch or a "
+            "broken export? remove or fill that row)",
+        )
     bad = np.argwhere(~np.isfinite(df))
     if bad.size:
         sweep, row = bad[0]
         raise fail(
             path,
             f"line {first_line + row}: {df_labels[sweep]} is {float(df[sweep, row])} "
-            f"({bad.shape[0]} non-finite value(s) in the frequency shift)",
+            f"({bad.shape[0]} non-finite value(s) in the frequency shift, inside the sweep: "
+            "only an aborted sweep's trailing NaN rows are dropped; remove or fill that row)",
         )
     z = -z_file if flip_z else z_file
     steps = np.diff(z)
@@ -200,11 +209,17 @@ def assemble(
         order = "reversed the file's row order (it was descending)"
     else:
         i = int(np.flatnonzero(np.sign(steps) != np.sign(steps[0]))[0]) + 1
+        repeated = steps[i - 1] == 0 or (i < steps.size and steps[i] == 0)
+        cause = (
+            "a value repeated: z printed with too few digits, or a row written twice?"
+            if repeated
+            else "z turns back: two sweeps in one column (approach and retract)?"
+        )
         raise fail(
             path,
             f"line {first_line + i}: {z_label} is not monotonic "
             f"({float(z_file[i - 1])!r} then {float(z_file[i])!r} then "
-            f"{float(z_file[min(i + 1, n - 1)])!r})",
+            f"{float(z_file[min(i + 1, n - 1)])!r}): {cause}",
         )
     mapping = f"z = -({z_label}) (flip_z=True)" if flip_z else default_orientation
     orientation = f"{mapping}; {order}"
