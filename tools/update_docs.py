@@ -3,7 +3,7 @@
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
-  `measured_batch`, `scaling`, `regularized` and `planning` markers
+  `measured_batch`, `scaling`, `regularized`, `planning` and `long_curves` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 
 Nothing here is typed by hand: docs/ shows what the pipeline and benchmarks printed. The
@@ -29,6 +29,7 @@ BLOCKS = {
     "scaling": "docs/benchmarks.md",
     "regularized": "docs/benchmarks.md",
     "planning": "docs/benchmarks.md",
+    "long_curves": "docs/benchmarks.md",
 }
 
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--planning", type=Path, help="text output of benchmarks/planning.py")
     parser.add_argument(
+        "--long-curves", type=Path, help="text output of benchmarks/long_curves.py"
+    )
+    parser.add_argument(
         "--summary-study",
         action="append",
         default=[],
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         ("batched", args.batched),
         ("measured_batch", args.measured_batch),
         ("planning", args.planning),
+        ("long_curves", args.long_curves),
     ):
         if path is not None:
             contents[marker] = code_block(path)
