@@ -301,7 +301,9 @@ def get_method(name: str) -> Method:
     except (KeyError, TypeError):
         import difflib
 
-        close = difflib.get_close_matches(str(name), list(METHODS), n=1, cutoff=0.5)
+        close = [m for m in METHODS if m.startswith(str(name))] or difflib.get_close_matches(
+            str(name), list(METHODS), n=1
+        )
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
             f"unknown deconvolution method {name!r}{hint}; known: {', '.join(METHODS)}"
