@@ -71,10 +71,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/measured_batch.py | tee results/bench_measured_batch.txt
 	$(BIN)/python benchmarks/regularized.py | tee results/bench_regularized.md
 	$(BIN)/python benchmarks/planning.py | tee results/bench_planning.txt
+	$(BIN)/python benchmarks/long_curves.py | tee results/bench_long_curves.txt
 
 # copy the paper study's figures and comparison table (docs/figures, docs/comparison.md), the
 # last benchmarks (docs/benchmarks.md) and the noise and calibration studies' figures and
-# summaries when they were run (docs/*_summary.md); run after `make results` (and `make bench`,
+# summaries when they were run (docs/*_summary.md), and the bad-input table (docs/bad_input.md,
+# from tests/bad_input_cases.py); run after `make results` (and `make bench`,
 # `make noise`)
 docs: $(STAMP)
 	$(BIN)/python tools/update_docs.py --study paper \
@@ -84,8 +86,10 @@ docs: $(STAMP)
 	  $$(test -f results/bench_measured_batch.txt && echo --measured-batch results/bench_measured_batch.txt) \
 	  $$(test -f results/bench_regularized.md && echo --regularized results/bench_regularized.md) \
 	  $$(test -f results/bench_planning.txt && echo --planning results/bench_planning.txt) \
+	  $$(test -f results/bench_long_curves.txt && echo --long-curves results/bench_long_curves.txt) \
 	  $$(test -f results/noise/noise_summary.md && echo --summary-study noise) \
 	  $$(test -f results/calibration/noise_summary.md && echo --summary-study calibration)
+	$(BIN)/python tools/bad_input_table.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

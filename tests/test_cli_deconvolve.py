@@ -115,13 +115,21 @@ def test_real_file_end_to_end(real_output):
         assert set(data.wellposedness_verdict.values) == {"undecided"}
         for reason in data.wellposedness_reason.values:
             assert "Δf has not decayed at the far end" in reason
-        # the library gives the same force
-        z, df = spec.z, spec.df[1:4].mean(axis=0)
+        # the library gives the same force on the grid snapped to its lattice (the file's z
+        # is printed with seven digits), and on the z as printed to the rounding undone
+        assert "z snapped to a uniform grid (max deviation" in data.attrs["z_grid"]
+        snapped = fmdecon.snap_grid(spec.z)
+        assert snapped.snapped
+        np.testing.assert_array_equal(data.z, snapped.z)
+        df = spec.df[1:4].mean(axis=0)
+        force = data.force.sel(deconvolution="sader_jarvis")
         np.testing.assert_allclose(
-            data.force.sel(deconvolution="sader_jarvis"),
-            fmdecon.sader_jarvis(z, df, 10e-12, K, 47387.9),
-            rtol=1e-12,
+            force, fmdecon.sader_jarvis(snapped.z, df, 10e-12, K, 47387.9), rtol=1e-12
         )
+        as_printed = fmdecon.sader_jarvis(spec.z, df, 10e-12, K, 47387.9)
+        step = (spec.z[-1] - spec.z[0]) / (spec.z.size - 1)
+        scale = float(np.nanmax(np.abs(as_printed)))
+        assert np.nanmax(np.abs(force - as_printed)) < 2 * snapped.deviation / step * scale
 
 
 def test_real_file_summary_and_matrix_accepts_six_digit_grid(capsys, tmp_path):

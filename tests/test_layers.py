@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("xarray", "pandas", "matplotlib", "yaml", "jsonschema", "netCDF4", "snakemake")
+HEAVY = ("xarray", "pandas", "matplotlib", "yaml", "jsonschema", "netCDF4", "snakemake", "tqdm")
 
 #: The wave-one public API, which must keep working unchanged.
 WAVE_ONE = (

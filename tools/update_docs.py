@@ -3,7 +3,7 @@
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
-  `measured_batch`, `scaling`, `regularized` and `planning` markers
+  `measured_batch`, `scaling`, `regularized`, `planning` and `long_curves` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 * `fmdecon plan` of config/config.yaml and config/cluster.yaml -> docs/cluster.md, of
   config/extended.yaml -> docs/studies.md (the `plan` and `plan_extended` markers; the plan
@@ -32,6 +32,7 @@ BLOCKS = {
     "scaling": "docs/benchmarks.md",
     "regularized": "docs/benchmarks.md",
     "planning": "docs/benchmarks.md",
+    "long_curves": "docs/benchmarks.md",
     "plan": "docs/cluster.md",
     "plan_extended": "docs/studies.md",
 }
@@ -93,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--planning", type=Path, help="text output of benchmarks/planning.py")
     parser.add_argument(
+        "--long-curves", type=Path, help="text output of benchmarks/long_curves.py"
+    )
+    parser.add_argument(
         "--summary-study",
         action="append",
         default=[],
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         ("batched", args.batched),
         ("measured_batch", args.measured_batch),
         ("planning", args.planning),
+        ("long_curves", args.long_curves),
     ):
         if path is not None:
             contents[marker] = code_block(path)

@@ -54,6 +54,8 @@ Measured curves (section 11)
     PlausibilityWarning, ImplausibleInputError -- implausible input (a unit mistake?)
     extend_tail, TailExtension, TailModel -- a truncated curve extended by a fitted tail
     continuation_dependent         -- points whose force depends on Δf beyond the far end
+    snap_grid, SnappedGrid         -- a grid uniform to its printed digits onto its lattice
+    LongComputationError, direct_sum_limit -- refusal of (and the limit on) a long O(N^2) sum
 
 Version
     __version__                    -- the installed version
@@ -61,6 +63,12 @@ Version
 
 from __future__ import annotations
 
+from fmdecon._validation import (
+    LongComputationError,
+    SnappedGrid,
+    direct_sum_limit,
+    snap_grid,
+)
 from fmdecon._version import __version__
 from fmdecon.energy import force_integral_energy, sader_jarvis_energy
 from fmdecon.forces import (
@@ -109,6 +117,7 @@ __all__ = [
     "ImplausibleInputError",
     "InflectionPoint",
     "LennardJones",
+    "LongComputationError",
     "Measurement",
     "Method",
     "MethodFit",
@@ -116,6 +125,7 @@ __all__ = [
     "PlausibilityWarning",
     "QuadratureWarning",
     "SmallAmplitudeWarning",
+    "SnappedGrid",
     "Spectroscopy",
     "TailExtension",
     "TailModel",
@@ -126,6 +136,7 @@ __all__ = [
     "cod",
     "continuation_dependent",
     "deconvolve",
+    "direct_sum_limit",
     "exact_cell_weights",
     "exponential_frequency_shift",
     "extend_tail",
@@ -153,6 +164,7 @@ __all__ = [
     "residuals",
     "sader_jarvis",
     "sader_jarvis_energy",
+    "snap_grid",
     "sqre",
     "t_exact",
     "t_sader_jarvis",

@@ -6,7 +6,11 @@ offending value, so that a user can see at once what to fix.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import numbers
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -39,6 +43,149 @@ LATTICE_EPS = 16.0
 PRINTED_JITTER = 1e-5
 #: ... but only while the steps deviate by at most this fraction of the mean step.
 PRINTED_JITTER_MAX_RTOL = 1e-2
+#: :func:`snap_grid`: a grid whose every point is within this fraction of a step (and within
+#: ``PRINTED_JITTER * max|z|``) of ``linspace(z[0], z[-1], N)`` is uniform to its printed
+#: digits: rounding to a quantum q <= step moves a point by at most q/2 (a coarser quantum
+#: would merge neighbours, which :func:`grid` refuses).
+SNAP_STEP_FRACTION = 0.5
+#: Measured time of one direct O(N^2) kernel sum [s per N^2] (Sader-Jarvis's force, its row
+#: norms or its energy on a non-uniform grid, one curve; 2 cores, 2026-12, ~1.2e-8 unloaded,
+#: rounded up), from which :func:`check_direct_sum` estimates the time before starting.
+DIRECT_SUM_SECONDS = 1.5e-8
+#: Longest estimated direct sum [s] run without asking (:func:`direct_sum_limit`).
+DIRECT_SUM_LIMIT = 60.0
+_DIRECT_SUM_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "fmdecon_direct_sum_limit", default=DIRECT_SUM_LIMIT
+)
+
+
+class LongComputationError(ValueError):
+    """A direct O(N^2) sum on a long non-uniform grid would take longer than the limit
+    (:func:`direct_sum_limit`); raised before any of it is done."""
+
+
+class SnappedGrid(NamedTuple):
+    """What :func:`snap_grid` returns."""
+
+    z: NDArray[np.float64]
+    """The grid: ``linspace(z[0], z[-1], N)`` if snapped, else ``z`` unchanged [m]."""
+    deviation: float
+    """Largest ``|z - linspace(z[0], z[-1], N)|`` [m] of the grid given."""
+    snapped: bool
+    """Whether ``z`` was replaced by the lattice (uniform to its printed digits, not already
+    a lattice)."""
+
+
+def lattice_deviation(z: NDArray[np.float64]) -> tuple[float, int]:
+    """Largest distance [m] of ``z`` from ``linspace(z[0], z[-1], N)`` and where it is."""
+    lattice = np.linspace(z[0], z[-1], z.size)
+    distance = np.abs(z - lattice)
+    worst = int(np.argmax(distance))
+    return float(distance[worst]), worst
+
+
+def snap_grid(z: ArrayLike) -> SnappedGrid:
+    """Snap a grid that is uniform up to the digits it was printed with onto the lattice.
+
+    A z column printed with a few digits (a CSV, a six-digit Nanonis export) or a long
+    ``numpy.linspace`` is uniform only to that rounding: its steps jitter, and the
+    Sader-Jarvis sums would take the direct O(N^2) way. If every point lies within
+    ``SNAP_STEP_FRACTION`` of a step and within ``PRINTED_JITTER * max|z|`` (six significant
+    digits) of ``linspace(z[0], z[-1], N)``, that lattice is returned (every method then
+    takes its O(N log N) or banded path); the deviation is the size of the rounding undone.
+
+    Parameters
+    ----------
+    z : array_like
+        Strictly increasing grid [m], at least 3 points.
+
+    Returns
+    -------
+    SnappedGrid
+        ``(z, deviation, snapped)``: the lattice and ``snapped=True`` if ``z`` is uniform to
+        its printed digits and not already a lattice (:func:`is_lattice`); otherwise ``z``
+        unchanged and ``snapped=False``. ``deviation`` [m] is the largest distance of the
+        given points from the lattice either way.
+
+    Raises
+    ------
+    ValueError
+        If ``z`` is not a strictly increasing finite 1-D grid of at least 3 points.
+    """
+    checked = grid(z)
+    deviation, _ = lattice_deviation(checked)
+    if is_lattice(checked):
+        return SnappedGrid(checked, deviation, False)
+    step = (checked[-1] - checked[0]) / (checked.size - 1)
+    limit = min(SNAP_STEP_FRACTION * step, PRINTED_JITTER * float(np.max(np.abs(checked))))
+    if deviation <= limit:
+        return SnappedGrid(np.linspace(checked[0], checked[-1], checked.size), deviation, True)
+    return SnappedGrid(checked, deviation, False)
+
+
+def fft_uniform(z: NDArray[np.float64]) -> bool:
+    """Whether the Sader-Jarvis sums on ``z`` take their FFT paths (one kernel for every
+    sample): every step within ``FFT_UNIFORM_RTOL`` of the mean step, or a lattice to the
+    rounding of its own values (:func:`is_lattice`: a long ``numpy.linspace``, whose values'
+    rounding exceeds ``FFT_UNIFORM_RTOL`` of a step beyond N ~ 1e6)."""
+    return is_uniform(z, FFT_UNIFORM_RTOL) or is_lattice(z)
+
+
+@contextlib.contextmanager
+def direct_sum_limit(seconds: float | None) -> Iterator[None]:
+    """Set the longest estimated direct O(N^2) sum that runs (default ``DIRECT_SUM_LIMIT``).
+
+    The Sader-Jarvis force, noise and energy on a grid that is not uniform (nor uniform to
+    its printed digits, :func:`snap_grid`) are direct sums; beyond the limit they raise
+    :class:`LongComputationError` before starting. ``None`` lifts the limit::
+
+        with fmdecon.direct_sum_limit(None):
+            force = fmdecon.sader_jarvis(z, df, amplitude, k, f0)
+
+    Parameters
+    ----------
+    seconds : float or None
+        The limit [s] inside the ``with`` block; None for no limit.
+    """
+    if seconds is not None:
+        seconds = positive_scalar(seconds, "seconds")
+    token = _DIRECT_SUM_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _DIRECT_SUM_LIMIT.reset(token)
+
+
+def direct_sum_seconds(n: int, rows: int = 1) -> float:
+    """Estimated time [s] of one direct kernel sum over ``n`` points for ``rows`` curves
+    (each kernel block is built once for all rows; a row adds about an eighth)."""
+    return DIRECT_SUM_SECONDS * float(n) ** 2 * (1.0 + (rows - 1) / 8.0)
+
+
+def check_direct_sum(z: NDArray[np.float64], what: str, rows: int = 1) -> float:
+    """Return the estimated time [s] of a direct sum on ``z``, or raise
+    :class:`LongComputationError` before it starts if that is above the limit
+    (:func:`direct_sum_limit`), naming N, the estimate and what to do instead."""
+    seconds = direct_sum_seconds(z.size, rows)
+    limit = _DIRECT_SUM_LIMIT.get()
+    if limit is None or seconds <= limit:
+        return seconds
+    step = (z[-1] - z[0]) / (z.size - 1)
+    deviation, worst = lattice_deviation(z)
+    snapped = snap_grid(z)
+    advice = (
+        f"it is uniform to its printed digits (at most {deviation:.3g} m from the lattice): "
+        "snap it first, z = fmdecon.snap_grid(z).z"
+        if snapped.snapped
+        else "resample df onto a uniform grid first, z_u = numpy.linspace(z[0], z[-1], "
+        "len(z)); df_u = numpy.interp(z_u, z, df)"
+    )
+    raise LongComputationError(
+        f"{what}: z is not uniform (z[{worst}] is {deviation / step:.3g} steps from "
+        f"numpy.linspace(z[0], z[-1], {z.size})), so the sum is direct, O(N^2): for N = "
+        f"{z.size} an estimated {seconds:.3g} s, above the limit of {limit:g} s; {advice} "
+        "(or allow it: with fmdecon.direct_sum_limit(None): ...)"
+    )
 
 
 def positive_scalar(value: object, name: str) -> float:
@@ -50,7 +197,14 @@ def positive_scalar(value: object, name: str) -> float:
             raise ValueError(f"{name} must be a positive real number; got {value!r}")
     out = float(value)
     if not np.isfinite(out) or out <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {name} = {out!r}")
+        cause = (
+            "negative: a sign typo?"
+            if out < 0
+            else "zero: a value left out?"
+            if out == 0
+            else "not finite: a failed computation upstream?"
+        )
+        raise ValueError(f"{name} must be a finite number > 0; got {name} = {out!r} ({cause})")
     return out
 
 

@@ -385,17 +385,97 @@ def _deconvolve_grid(
     return lines
 
 
-def _run_deconvolve(args: argparse.Namespace) -> int:
+def _deconvolve_one(
+    args: argparse.Namespace,
+    path: Path,
+    output: Path | None,
+    plot: Path | None,
+    fmt: str,
+    rows: list[dict[str, str]],
+) -> int:
+    """One input file of ``fmdecon deconvolve``: its summary lines on stdout, its warnings
+    and errors on stderr, its table rows appended to ``rows``; 1 if it failed, else 0."""
     from fmdecon.io import is_grid
     from fmdecon.measurement import MeasurementError, measure
-    from fmdecon.measurement.outputs import (
-        DEPENDENT_FOOTNOTE,
-        summary_rows,
-        to_dataset,
-        write_csv,
-    )
+    from fmdecon.measurement.outputs import summary_rows, to_dataset, write_csv
     from fmdecon.measurement.plot import render_plot
     from fmdecon.study.cube import write_atomic, write_dataset
+
+    try:
+        if is_grid(path):  # a grid of curves: streamed, its own summary
+            _deconvolve_grid(args, path, output, plot, fmt)
+            return 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = measure(
+                path,
+                amplitude=args.amplitude,
+                k=args.k,
+                f0=args.f0,
+                methods=args.method,
+                sweep=args.sweep,
+                df_noise=args.df_noise,
+                subtract_offset=args.subtract_offset,
+                flip_z=args.flip_z,
+                strict=not args.allow_implausible,
+                z_unit=args.z_unit,
+                df_unit=args.df_unit,
+                tail=args.tail,
+                snap=args.snap,
+            )
+            # everything is computed before anything is written: no partial output
+            image = None
+            if plot is not None:
+                image = render_plot(result, plot.suffix.lstrip(".").lower() or "png")
+            dataset = to_dataset(result) if output is not None and fmt == "nc" else None
+        if output is not None:
+            if dataset is not None:
+                write_dataset(dataset, output, {})
+            else:
+                write_csv(result, output)
+        if plot is not None and image is not None:
+            write_atomic(plot, lambda tmp, data=image: tmp.write_bytes(data))
+    except (MeasurementError, ValueError, OSError, MemoryError) as exc:
+        text = _deconvolve_message(exc).strip().replace("\n", " ")
+        if str(path) not in text and not text.startswith("--"):
+            text = f"{path}: {text}"
+        print(f"fmdecon deconvolve: error: {text}", file=sys.stderr)
+        return 1
+    lines = [
+        f"{path}: {result.z.size} points, {result.curve}",
+        f"  orientation: {result.orientation}",
+        *([f"  grid: {result.grid}"] if result.grid else []),
+        f"  amplitude = {result.amplitude}",
+        f"  k = {result.k}",
+        f"  f0 = {result.f0}",
+        f"  df noise = {result.df_noise}",
+    ]
+    if result.df_offset.value:
+        lines.append(f"  df offset = {result.df_offset}")
+    for name, res in result.results.items():
+        test = res.wellposedness
+        text = f"  well-posedness ({name}): {res.verdict(result.amplitude.value)}"
+        if test is not None and test.points:
+            text += f"; {test.details()}"
+        lines.append(text)
+    if result.tail:
+        lines.append(f"  {result.tail}")
+    excluded = {n: r.dependent_note for n, r in result.results.items() if r.dependent is not None}
+    for note in dict.fromkeys(excluded.values()):
+        methods = ", ".join(n for n, text in excluded.items() if text == note)
+        lines.append(f"  F_min ({methods}): {note}")
+    written = [str(p) for p in (output, plot) if p is not None]
+    lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
+    _emit("\n".join(lines) + "\n")
+    for text in result.warnings:
+        print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
+    rows += summary_rows(result)
+    return 0
+
+
+def _run_deconvolve(args: argparse.Namespace) -> int:
+    from fmdecon._progress import progress, show_progress
+    from fmdecon.measurement.outputs import DEPENDENT_FOOTNOTE
 
     files = _expand_inputs(args.files)
     several = len(files) > 1
@@ -408,77 +488,11 @@ def _run_deconvolve(args: argparse.Namespace) -> int:
         return _error("deconvolve", exc)
     rows: list[dict[str, str]] = []
     failures = 0
-    for path, output, plot in plan:
-        try:
-            if is_grid(path):  # a grid of curves: streamed, its own summary
-                _deconvolve_grid(args, path, output, plot, fmt)
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = measure(
-                    path,
-                    amplitude=args.amplitude,
-                    k=args.k,
-                    f0=args.f0,
-                    methods=args.method,
-                    sweep=args.sweep,
-                    df_noise=args.df_noise,
-                    subtract_offset=args.subtract_offset,
-                    flip_z=args.flip_z,
-                    strict=not args.allow_implausible,
-                    z_unit=args.z_unit,
-                    df_unit=args.df_unit,
-                    tail=args.tail,
-                )
-                # everything is computed before anything is written: no partial output
-                image = None
-                if plot is not None:
-                    image = render_plot(result, plot.suffix.lstrip(".").lower() or "png")
-                dataset = to_dataset(result) if output is not None and fmt == "nc" else None
-            if output is not None:
-                if dataset is not None:
-                    write_dataset(dataset, output, {})
-                else:
-                    write_csv(result, output)
-            if plot is not None and image is not None:
-                write_atomic(plot, lambda tmp, data=image: tmp.write_bytes(data))
-        except (MeasurementError, ValueError, OSError, MemoryError) as exc:
-            failures += 1
-            text = _deconvolve_message(exc).strip().replace("\n", " ")
-            if str(path) not in text and not text.startswith("--"):
-                text = f"{path}: {text}"
-            print(f"fmdecon deconvolve: error: {text}", file=sys.stderr)
-            continue
-        lines = [
-            f"{path}: {result.z.size} points, {result.curve}",
-            f"  orientation: {result.orientation}",
-            f"  amplitude = {result.amplitude}",
-            f"  k = {result.k}",
-            f"  f0 = {result.f0}",
-            f"  df noise = {result.df_noise}",
-        ]
-        if result.df_offset.value:
-            lines.append(f"  df offset = {result.df_offset}")
-        for name, res in result.results.items():
-            test = res.wellposedness
-            text = f"  well-posedness ({name}): {res.verdict(result.amplitude.value)}"
-            if test is not None and test.points:
-                text += f"; {test.details()}"
-            lines.append(text)
-        if result.tail:
-            lines.append(f"  {result.tail}")
-        excluded = {
-            n: r.dependent_note for n, r in result.results.items() if r.dependent is not None
-        }
-        for note in dict.fromkeys(excluded.values()):
-            methods = ", ".join(n for n, text in excluded.items() if text == note)
-            lines.append(f"  F_min ({methods}): {note}")
-        written = [str(p) for p in (output, plot) if p is not None]
-        lines.append(f"  written: {', '.join(written) if written else 'nothing (no --output)'}")
-        _emit("\n".join(lines) + "\n")
-        for text in result.warnings:
-            print(f"fmdecon deconvolve: warning: {path.name}: {text}", file=sys.stderr)
-        rows += summary_rows(result)
+    with show_progress(True if args.progress else None):
+        for path, output, plot in progress(
+            plan, total=len(plan), description="files", seconds=2.0 * len(plan)
+        ):
+            failures += _deconvolve_one(args, path, output, plot, fmt, rows)
     if rows:
         footnote = any(row["F_min"].endswith("*") for row in rows)
         _emit("\n" + _format_table(rows) + (f"{DEPENDENT_FOOTNOTE}\n" if footnote else ""))
@@ -634,6 +648,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-implausible",
         action="store_true",
         help="report implausible values (unit mistakes) as warnings instead of errors",
+    )
+    deconvolve.add_argument(
+        "--no-snap",
+        dest="snap",
+        action="store_false",
+        help="keep a z column that is uniform only to its printed digits as printed (by "
+        "default it is snapped onto its uniform grid, and the deviation reported); "
+        "Sader-Jarvis's sums are then direct, O(N^2)",
+    )
+    deconvolve.add_argument(
+        "--progress",
+        action="store_true",
+        help="draw progress bars on stderr on long work (several files, long direct sums) "
+        "even when stderr is not a terminal (tqdm, of the study extra)",
     )
     deconvolve.set_defaults(handler=_run_deconvolve)
 

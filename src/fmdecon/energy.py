@@ -21,7 +21,8 @@ The kernel ``K(s) = s + a sqrt(s) + b / sqrt(s)`` depends only on ``s = t - z``,
 uniform grid the sum over t is a correlation, done by FFT in O(N log N) on exponentially
 rescaled data (as in :mod:`fmdecon.methods.sader_jarvis`, to keep pointwise relative accuracy
 where the curve has decayed by many orders of magnitude). On a non-uniform grid the sum is
-evaluated directly in row blocks: O(N^2) time, O(N) memory, no N x N array.
+evaluated directly in row blocks: O(N^2) time, O(N) memory, no N x N array (the grids and
+the time limit as for the force, :mod:`fmdecon.methods.sader_jarvis`).
 
 For the matrix-family methods the energy is the integral of the recovered force from the far
 end, :func:`force_integral_energy`.
@@ -33,13 +34,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import fft
 
+from fmdecon._progress import progress
 from fmdecon._rescale import MAX_LOG_SCALE, envelope_exponent, floor_exponents
 from fmdecon._validation import (
-    FFT_UNIFORM_RTOL,
+    check_direct_sum,
     curves,
+    fft_uniform,
     finite_array,
     grid,
-    is_uniform,
     sensor,
 )
 
@@ -79,13 +81,21 @@ def _correlate_uniform(
 
 
 def _correlate_direct(
-    values: NDArray[np.float64], z: NDArray[np.float64], a: float, b: float
+    values: NDArray[np.float64],
+    z: NDArray[np.float64],
+    a: float,
+    b: float,
+    seconds: float = 0.0,
 ) -> NDArray[np.float64]:
-    """``out[j] = sum_{i>j} values[i] K(z[i] - z[j])``, directly, in row blocks."""
+    """``out[j] = sum_{i>j} values[i] K(z[i] - z[j])``, directly, in row blocks (``seconds``
+    estimated: a progress bar if long)."""
     n = values.size
     out = np.zeros(n)
     rows = max(1, _BLOCK_ELEMENTS // n)
-    for start in range(0, n, rows):
+    starts = range(0, n, rows)
+    for start in progress(  # a loop over blocks of rows
+        starts, total=len(starts), description="energy (direct sum)", seconds=seconds
+    ):
         j = np.arange(start, min(start + rows, n))
         distance = z[None, :] - z[j, None]
         positive = distance > 0
@@ -139,13 +149,20 @@ def _correlate_uniform_rows(
 
 
 def _correlate_direct_rows(
-    values: NDArray[np.float64], z: NDArray[np.float64], a: float, b: float
+    values: NDArray[np.float64],
+    z: NDArray[np.float64],
+    a: float,
+    b: float,
+    seconds: float = 0.0,
 ) -> NDArray[np.float64]:
     """:func:`_correlate_direct` of every row of ``values`` (R, N), in blocks of points."""
     rows, n = values.shape
     out = np.zeros((rows, n))
     block = max(1, _BLOCK_ELEMENTS // n)
-    for start in range(0, n, block):
+    starts = range(0, n, block)
+    for start in progress(  # a loop over blocks of points
+        starts, total=len(starts), description="energy (direct sum)", seconds=seconds
+    ):
         j = np.arange(start, min(start + block, n))
         distance = z[None, :] - z[j, None]
         positive = distance > 0
@@ -211,17 +228,18 @@ def sader_jarvis_energy(
     values = weights * omega
 
     spacing = (z[-1] - z[0]) / (n - 1)
-    uniform = is_uniform(z, FFT_UNIFORM_RTOL)
+    uniform = fft_uniform(z)
+    seconds = 0.0 if uniform else check_direct_sum(z, "sader_jarvis_energy", df.size // n)
     if df.ndim > 1:  # a batch: the rows at once
         rows = values.reshape(-1, n)
         if uniform:
             kernel_sum = _correlate_uniform_rows(rows, spacing, a, b).reshape(df.shape)
         else:
-            kernel_sum = _correlate_direct_rows(rows, z, a, b).reshape(df.shape)
+            kernel_sum = _correlate_direct_rows(rows, z, a, b, seconds).reshape(df.shape)
     elif uniform:
         kernel_sum = _correlate_uniform(values, spacing, a, b)
     else:
-        kernel_sum = _correlate_direct(values, z, a, b)
+        kernel_sum = _correlate_direct(values, z, a, b, seconds)
 
     j = np.arange(n - 2)  # points with at least two trapezoid samples
     h = step[j]

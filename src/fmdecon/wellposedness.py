@@ -593,6 +593,45 @@ def _centred_fit(
     return result, float(0.5 * (z[previous + m] - z[previous - m]))
 
 
+#: Largest ``N x window`` of a Savitzky-Golay filter done by direct correlation; above it
+#: :func:`savgol` convolves by FFT (the window is a tenth of the curve: O(N^2) directly).
+SAVGOL_DIRECT_ELEMENTS = 5e7
+
+
+def savgol(
+    values: NDArray[np.float64], window: int, order: int, deriv: int = 0, delta: float = 1.0
+) -> NDArray[np.float64]:
+    """:func:`scipy.signal.savgol_filter` (``mode="interp"``) of a 1-D array, by FFT for long
+    windows.
+
+    Up to ``SAVGOL_DIRECT_ELEMENTS`` (N x window) it is ``savgol_filter`` itself. Beyond, the
+    interior is the convolution with :func:`scipy.signal.savgol_coeffs` by
+    :func:`scipy.signal.oaconvolve` (O(N log window)) and the first and last ``window // 2``
+    points are, as in ``mode="interp"``, the polynomial fitted to the first (last)
+    ``window`` points, differentiated ``deriv`` times (tests/test_wellposedness.py: equal to
+    ``savgol_filter`` to rounding).
+    """
+    from scipy import signal
+
+    n = values.size
+    if n * window <= SAVGOL_DIRECT_ELEMENTS:
+        return signal.savgol_filter(values, window, order, deriv=deriv, delta=delta)
+    coefficients = signal.savgol_coeffs(window, order, deriv=deriv, delta=delta)
+    out = signal.oaconvolve(values, coefficients, mode="same")
+    half = window // 2
+    index = np.arange(window, dtype=np.float64)
+    for edge, points in (
+        (slice(0, window), slice(0, half)),
+        (slice(n - window, n), slice(n - half, n)),
+    ):
+        fit = np.polynomial.polynomial.Polynomial.fit(index, values[edge], order)
+        at = np.arange(window, dtype=np.float64)[
+            points.start - edge.start : points.stop - edge.start
+        ]
+        out[points] = fit.deriv(deriv)(at) / delta**deriv if deriv else fit(at)
+    return out
+
+
 def inflection_point_test(
     z: ArrayLike,
     force: ArrayLike,
@@ -690,7 +729,7 @@ def inflection_point_test(
     end = int(far[-1]) if far.size else n - 1
     window = smooth if smooth is not None else max(7, int(0.1 * (end + 1)))
     window = min(max(int(window), 5), n - 1) | 1
-    derivs = [signal.savgol_filter(f_u, window, 3, deriv=m, delta=d) for m in (1, 2, 3)]
+    derivs = [savgol(f_u, window, 3, deriv=m, delta=d) for m in (1, 2, 3)]
     start = int(np.ceil(skip_start * (end + 1)))
 
     # confirmed sign changes of F'' between i and i+1 within [start, end]

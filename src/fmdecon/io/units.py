@@ -103,7 +103,10 @@ def parse_quantity(text: str | float, kind: str) -> float:
         raise ValueError(f"unknown {kind} unit {unit!r} in {text!r}; known: {', '.join(units)}")
     value = float(number) * (units[unit] if unit else 1.0)
     if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{kind} must be a finite number > 0; got {text!r}")
+        cause = "a sign typo?" if value < 0 else "a value left out?" if value == 0 else ""
+        raise ValueError(
+            f"{kind} must be a finite number > 0; got {text!r}" + (f" ({cause})" if cause else "")
+        )
     return value
 
 

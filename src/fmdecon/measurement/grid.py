@@ -45,6 +45,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from fmdecon._progress import progress
 from fmdecon.io import NanonisGrid, open_grid
 from fmdecon.io.nanonis_grid import GridBlock
 from fmdecon.io.units import format_quantity, parse_quantity
@@ -864,7 +865,11 @@ def measure_grid(
     )
     if sink is not None:
         sink.open(layout)
-    for top in range(0, ny, rows_per_block):  # a loop over blocks of whole rows
+    tops = range(0, ny, rows_per_block)
+    # a bar (stderr, tqdm) when there are several blocks: each is about a second or more
+    for top in progress(  # a loop over blocks of whole rows
+        tops, total=len(tops), description="grid blocks", seconds=2.0 * (len(tops) - 1)
+    ):
         rows = slice(top, min(top + rows_per_block, ny))
         block = grid.block(rows.start * nx, rows.stop * nx)
         result, block_maps, extra = _process(ctx, block, rows)

@@ -334,6 +334,7 @@ def to_dataset(measurement: Measurement) -> Any:
             "title": f"force deconvolution of {Path(m.path).name}",
             "input_file": m.path,
             "orientation": m.orientation,
+            "z_grid": m.grid or "as read",
             "curve": m.curve,
             "sweeps_used": ", ".join(m.sweeps),
             "noise_source": m.df_noise.source,
@@ -366,6 +367,8 @@ def csv_text(measurement: Measurement) -> str:
     ):
         lines.append(f"# {label}: {value.value!r} ({value.source})")
     lines.append(f"# orientation: {m.orientation}")
+    if m.grid:
+        lines.append(f"# grid: {m.grid}")
     lines.append(f"# curve: {m.curve}")
     for name, result in m.results.items():
         test = result.wellposedness

@@ -28,6 +28,7 @@ from os import PathLike
 import numpy as np
 from numpy.typing import NDArray
 
+from fmdecon._validation import LongComputationError, snap_grid
 from fmdecon.io import Spectroscopy, is_grid, read_curve, sniff_format
 from fmdecon.io.units import format_quantity, parse_quantity
 from fmdecon.measurement._values import (
@@ -185,6 +186,10 @@ class Measurement:
         :attr:`fmdecon.io.Spectroscopy.notes`); the first of :attr:`warnings`.
     tail : str
         The tail model that extended Δf beyond the far end (``tail=True``), "" if none.
+    grid : str
+        What was done to the file's z grid: "z snapped to a uniform grid (max deviation
+        ...)" for one uniform to its printed digits (:func:`fmdecon.snap_grid`), "" if
+        nothing.
     """
 
     path: str
@@ -205,6 +210,7 @@ class Measurement:
     file_sources: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     tail: str = ""
+    grid: str = ""
 
     @property
     def warnings(self) -> list[str]:
@@ -400,6 +406,7 @@ def measure(
     z_unit: str | None = None,
     df_unit: str | None = None,
     tail: bool = False,
+    snap: bool = True,
 ) -> Measurement:
     """Read a measured file and deconvolve it with every requested method.
 
@@ -532,6 +539,18 @@ def measure(
             f"mean of the last {count} points (z >= {z_far}), +- {error:.2g} Hz, subtracted"
         )
     z = np.array(spec.z)
+    grid_note = ""
+    try:
+        snapped = snap_grid(z)
+    except ValueError as exc:
+        raise MeasurementError(f"{path_text}: {exc}") from None
+    if snap and snapped.snapped:  # uniform to its printed digits: the lattice (O(N log N) sums)
+        z = snapped.z
+        grid_note = (
+            f"z snapped to a uniform grid (max deviation "
+            f"{format_quantity(snapped.deviation, 'm', 3)}, "
+            f"{snapped.deviation / ((z[-1] - z[0]) / (z.size - 1)):.2g} steps)"
+        )
     written = (
         str(amplitude) if amplitude is not None else format_quantity(a_value.value, "m")
     )  # as typed (a bare number or with a unit), or the file's value with its unit
@@ -580,6 +599,12 @@ def measure(
                 incomplete,
                 extension,
             )
+        except LongComputationError as exc:  # refused before starting: the whole file
+            raise MeasurementError(
+                f"{path_text}: {exc}".replace(
+                    " (or allow it: with fmdecon.direct_sum_limit(None): ...)", ""
+                )
+            ) from None
         except (ValueError, MemoryError) as exc:
             failed[name] = str(exc)
     if not results:
@@ -604,4 +629,5 @@ def measure(
         file_sources=dict(spec.source),
         notes=spec.notes,
         tail=tail_note,
+        grid=grid_note,
     )

@@ -298,9 +298,15 @@ def get_method(name: str) -> Method:
     """
     try:
         return METHODS[name]
-    except KeyError:
+    except (KeyError, TypeError):
+        import difflib
+
+        close = [m for m in METHODS if m.startswith(str(name))] or difflib.get_close_matches(
+            str(name), list(METHODS), n=1
+        )
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(
-            f"unknown deconvolution method {name!r}; known: {', '.join(METHODS)}"
+            f"unknown deconvolution method {name!r}{hint}; known: {', '.join(METHODS)}"
         ) from None
 
 

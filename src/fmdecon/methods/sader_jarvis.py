@@ -65,6 +65,13 @@ only when every step is within ``BATCH_STEP_RTOL`` = 6e-13 of the mean
 (:func:`fmdecon._validation.is_uniform`; rows agree to < 1e-12); a grid uniform only to
 ``FFT_UNIFORM_RTOL`` is done block by block with the split above (per-step
 weights, vectorised exponents).
+
+Which grids take the FFT: :func:`fmdecon._validation.fft_uniform` (steps within
+``FFT_UNIFORM_RTOL``, or a lattice to the rounding of its own values, as a long
+``numpy.linspace``). Any other grid takes the direct sum; one longer than the limit of
+:func:`fmdecon._validation.direct_sum_limit` (estimated from N before starting) raises
+:class:`fmdecon.LongComputationError` naming the way out (:func:`fmdecon.snap_grid` for a
+grid uniform to its printed digits, resampling for any other).
 """
 
 from __future__ import annotations
@@ -78,8 +85,16 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft, special
 from scipy.linalg import blas
 
+from fmdecon._progress import progress
 from fmdecon._rescale import MAX_LOG_SCALE, envelope_exponent, floor_exponents
-from fmdecon._validation import BATCH_STEP_RTOL, FFT_UNIFORM_RTOL, curves, is_uniform, sensor
+from fmdecon._validation import (
+    BATCH_STEP_RTOL,
+    check_direct_sum,
+    curves,
+    fft_uniform,
+    is_uniform,
+    sensor,
+)
 from fmdecon.methods._rownorms import BLOCK_ELEMENTS
 
 __all__ = ["sader_jarvis", "sqre", "t_exact", "t_sader_jarvis"]
@@ -318,15 +333,21 @@ def _correlate_uniform(values: NDArray[np.float64], step: float) -> NDArray[np.f
     return conv[::-1] / growth
 
 
-def _kernel_sum_direct(values: NDArray[np.float64], z: NDArray[np.float64]) -> NDArray[np.float64]:
+def _kernel_sum_direct(
+    values: NDArray[np.float64], z: NDArray[np.float64], seconds: float = 0.0
+) -> NDArray[np.float64]:
     """``out[..., j] = sum_{i>j} values[..., i] / sqrt(z[i] - z[j])``, directly, in row blocks.
 
     ``values`` has shape ``(N,)`` or ``(R, N)``; each kernel block is built once for all rows.
+    ``seconds``: the estimated time (a progress bar if long, :mod:`fmdecon._progress`).
     """
     n = values.shape[-1]
     out = np.zeros(values.shape)
     rows = max(1, _BLOCK_ELEMENTS // n)
-    for start in range(0, n, rows):
+    starts = range(0, n, rows)
+    for start in progress(  # a loop over blocks of rows
+        starts, total=len(starts), description="sader_jarvis (direct sum)", seconds=seconds
+    ):
         j = np.arange(start, min(start + rows, n))
         distance = z[None, :] - z[j, None]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -551,7 +572,8 @@ def sader_jarvis(
         return singular, correction + suffix[..., :defined], first_sample
 
     spacing = (z[last] - z[0]) / last
-    uniform = is_uniform(z[:-1], FFT_UNIFORM_RTOL)  # the steps up to the last sample used
+    uniform = fft_uniform(z[:-1])  # the steps up to the last sample used
+    seconds = 0.0 if uniform else check_direct_sum(z, "sader_jarvis", df.size // n)
     if uniform and df.ndim == 2 and df.shape[0] > 1:
         if is_uniform(z, BATCH_STEP_RTOL):
             return _sader_jarvis_batch(df, spacing, a, b, k, f0)  # one correlation a row
@@ -577,7 +599,7 @@ def sader_jarvis(
     if uniform:
         kernel_sum = _correlate_uniform(singular, spacing)
     else:
-        kernel_sum = _kernel_sum_direct(singular, z[: last + 1])
+        kernel_sum = _kernel_sum_direct(singular, z[: last + 1], seconds)
 
     force = np.full(df.shape, np.nan)
     for rows in chunks:
@@ -615,8 +637,11 @@ def _sj_row_norms_uniform(n: int, step: float, a: float, b: float) -> NDArray[np
     return out
 
 
-def _sj_row_norms_direct(z: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
-    """Row norms of ``L`` in units of ``2k/f0`` on any grid, in row blocks: O(N^2) time."""
+def _sj_row_norms_direct(
+    z: NDArray[np.float64], a: float, b: float, seconds: float = 0.0
+) -> NDArray[np.float64]:
+    """Row norms of ``L`` in units of ``2k/f0`` on any grid, in row blocks: O(N^2) time
+    (``seconds`` estimated: a progress bar if long)."""
     n = z.size
     last = n - 2
     step = np.diff(z)
@@ -627,7 +652,10 @@ def _sj_row_norms_direct(z: NDArray[np.float64], a: float, b: float) -> NDArray[
     difference = b * weights / step[: last + 1]
     out = np.full(n, np.nan)
     rows = max(1, BLOCK_ELEMENTS // (2 * n))
-    for start in range(0, n - 3, rows):
+    starts = range(0, n - 3, rows)
+    for start in progress(  # a loop over blocks of rows
+        starts, total=len(starts), description="sader_jarvis noise (direct)", seconds=seconds
+    ):
         j = np.arange(start, min(start + rows, n - 3))
         distance = z[None, : last + 1] - z[j, None]
         later = distance > 0
@@ -660,10 +688,11 @@ def sader_jarvis_row_norms(
     b = amplitude**1.5 / np.sqrt(2.0)
     last = n - 2
     spacing = (z[last] - z[0]) / last
-    if n > 3 and is_uniform(z[:-1], FFT_UNIFORM_RTOL):
+    if n > 3 and fft_uniform(z[:-1]):
         norms = _sj_row_norms_uniform(n, spacing, a, b)
     elif n > 3:
-        norms = _sj_row_norms_direct(z, a, b)
+        seconds = check_direct_sum(z, "force_noise (sader_jarvis)")
+        norms = _sj_row_norms_direct(z, a, b, seconds)
     else:
         norms = np.full(n, np.nan)
     return 2.0 * k / f0 * norms

@@ -6,6 +6,7 @@ amplitude). Every problem is reported as one line naming the key and the offendi
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import math
 from collections.abc import Iterator, Mapping
@@ -77,7 +78,15 @@ def _describe(error: jsonschema.ValidationError) -> str:
         where = f"{key}." if error.absolute_path else ""
         return f"{where}{missing}: required key is missing"
     if error.validator == "additionalProperties":
-        return f"{key}: {error.message}"
+        known = list(error.schema.get("properties", {}))
+        unknown = [k for k in error.instance if k not in known] if known else []
+        guesses = [difflib.get_close_matches(str(k), known, n=1) for k in unknown]
+        hint = "".join(
+            f"; did you mean '{g[0]}' for '{k}'?"
+            for k, g in zip(unknown, guesses, strict=True)
+            if g
+        )
+        return f"{key}: {error.message}{hint or ' (a misspelt key?)'}"
     if error.validator == "oneOf" and error.context:
         depth = len(error.absolute_path)
         deeper = [e for e in error.context if len(e.absolute_path) > depth]
@@ -94,7 +103,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
             if len(errs) == 1 and errs[0].validator == "oneOf":
                 return _describe(errs[0])
             reasons = "; ".join(sorted({e.message for e in errs}))
-            return f"{key} = {_show(error.instance)}: {reasons}"
+            return f"{key} = {_show(error.instance)}: {reasons}{_sign_hint(errs, error.instance)}"
         kinds = [
             _TYPE_NAMES.get(str(e.validator_value), str(e.validator_value))
             for e in error.context
@@ -109,7 +118,14 @@ def _describe(error: jsonschema.ValidationError) -> str:
         return text + _string_hint(error.instance)
     if error.validator == "type":
         return f"{key} = {_show(error.instance)}: {error.message}" + _string_hint(error.instance)
-    return f"{key} = {_show(error.instance)}: {error.message}"
+    return f"{key} = {_show(error.instance)}: {error.message}{_sign_hint([error], error.instance)}"
+
+
+def _sign_hint(errors: list[jsonschema.ValidationError], instance: Any) -> str:
+    """The likely mistake behind a minimum that a negative number misses: its sign."""
+    bounded = any(e.validator in ("minimum", "exclusiveMinimum") for e in errors)
+    number = isinstance(instance, int | float) and not isinstance(instance, bool)
+    return " (a negative value: a sign typo?)" if bounded and number and instance < 0 else ""
 
 
 def _fill_defaults(instance: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> None:
@@ -338,9 +354,11 @@ def _semantic_problems(config: Mapping[str, Any]) -> list[str]:
         expected = FORCE_LAWS[law].parameter_names
         for name in parameters:
             if name not in expected:
+                close = difflib.get_close_matches(name, list(expected), n=1)
                 problems.append(
                     f"laws.{law}.{name}: unknown parameter of {law} "
                     f"(expected: {', '.join(expected)})"
+                    + (f"; did you mean '{close[0]}'?" if close else "")
                 )
         for name in expected:
             if name not in parameters:
@@ -457,6 +475,14 @@ def load_config(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError([f"cannot read {path}: {exc.strerror}"], str(path)) from None
     except yaml.YAMLError as exc:
-        message = f"{path} is not valid YAML: {exc}".replace("\n", " ")
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
+        context = getattr(exc, "context", None)
+        message = (
+            f"{path} is not valid YAML: {where}{problem}"
+            + (f" ({context})" if context else "")
+            + " (an unclosed bracket or quote, or a tab in the indentation?)"
+        )
         raise ConfigError([message], str(path)) from None
     return validate_config(data, str(path))
