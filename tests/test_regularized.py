@@ -265,3 +265,14 @@ def test_chosen_strength_std_matches_monte_carlo(coverage_table):
     estimate (the predicted-risk rule's strength varies little from curve to curve)."""
     for cell, (_, ratio) in coverage_table.items():
         assert 0.85 <= ratio <= 1.15, (cell, ratio)
+
+
+def test_an_operator_too_large_for_memory_is_refused_before_allocating(monkeypatch):
+    """A long curve whose operator would not fit is refused with N, the estimate and the
+    way out, before anything is allocated (the machine's memory made small here)."""
+    module = importlib.import_module("fmdecon.methods.regularized")
+
+    monkeypatch.setattr(module, "_physical_memory", lambda: 1e9)
+    z = np.linspace(0.23e-9, 5e-9, 100_000)
+    with pytest.raises(ValueError, match=r"N = 100000 points would need an estimated 2\.6 GB"):
+        module.regularized(z, np.zeros_like(z) - 1.0, 1e-10, 1800.0, 32768.0, df_noise=0.01)
