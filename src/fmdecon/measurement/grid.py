@@ -57,10 +57,12 @@ from fmdecon.measurement._values import (
 )
 from fmdecon.methods import METHODS, Method, get_method
 from fmdecon.noise import force_noise
-from fmdecon.plausibility import FAR_FRACTION, Finding, check_inputs
-from fmdecon.wellposedness import VERDICT_CODES, inflection_point_batch
+from fmdecon.plausibility import FAR_FRACTION, Finding, check_inputs, far_end_decayed
+from fmdecon.wellposedness import DECISION_CODES, DECISION_REASONS, inflection_point_batch
 
 __all__ = [
+    "GRID_VERDICT_CODES",
+    "GRID_VERDICT_REASONS",
     "PIXEL_STATUS",
     "STEP_RTOL",
     "GridBlockResult",
@@ -91,6 +93,11 @@ PIXEL_STATUS = {
     2: "cut: deconvolved on its measured part",
     3: "measured, not deconvolved (fewer than MIN_POINTS points or a gap)",
 }
+#: Codes of the verdict maps: the one-curve verdict's labels (:attr:`fmdecon.wellposedness.
+#: Verdict.label`), and -1 where the pixel was not deconvolved.
+GRID_VERDICT_CODES = {-1: "not deconvolved", **DECISION_CODES}
+#: Codes of the reason maps (:attr:`fmdecon.wellposedness.Verdict.brief` without numbers).
+GRID_VERDICT_REASONS = {-1: "not deconvolved", **DECISION_REASONS}
 
 
 # --------------------------------------------------------------------------------------------
@@ -110,8 +117,14 @@ class GridMethodMaps:
     z_force_min : numpy.ndarray
         Where it is [m], on the pixel's own z axis.
     verdict : numpy.ndarray of int8
-        Inflection-point test at the amplitude used (:data:`fmdecon.wellposedness.
-        VERDICT_CODES`: -1 not run, 0 well-posed, 1 ill-posed, 2 ill-posed with A forbidden).
+        The verdict at the amplitude used, as the one-curve summary gives it
+        (:meth:`fmdecon.wellposedness.WellPosednessBatch.decide`; :data:`GRID_VERDICT_CODES`:
+        0 well-posed, 1 ill-posed at this amplitude, 2 undecided, -1 not deconvolved).
+        Undecided also where the test could not run, and where the force is well-posed
+        within a curve whose frequency shift has not decayed at its far end ("Δf not
+        decayed", as :meth:`fmdecon.measurement.MethodResult.verdict`).
+    verdict_reason : numpy.ndarray of int8
+        Why (:data:`GRID_VERDICT_REASONS`, the one-curve verdict's brief reason).
     inflection_count : numpy.ndarray of int
     inflection_z, inflection_S, inflection_S_low, inflection_S_high : numpy.ndarray
         Shape ``(ny, nx, INFLECTION_SLOTS)``: z_i [m] on the pixel's axis, S and its 95 %
@@ -124,6 +137,7 @@ class GridMethodMaps:
     force_min: NDArray[np.float64]
     z_force_min: NDArray[np.float64]
     verdict: NDArray[np.int8]
+    verdict_reason: NDArray[np.int8]
     inflection_count: NDArray[np.int64]
     inflection_z: NDArray[np.float64]
     inflection_S: NDArray[np.float64]
@@ -134,10 +148,21 @@ class GridMethodMaps:
     amplitude_forbidden: NDArray[np.bool_]
 
     def verdict_counts(self, where: NDArray[np.bool_] | None = None) -> dict[str, int]:
-        """Pixels per verdict name (:data:`VERDICT_CODES`), among ``where`` (default all;
-        :attr:`GridMeasurement.done` for the deconvolved pixels)."""
+        """Pixels per verdict label (:data:`GRID_VERDICT_CODES`), among ``where`` (default
+        all; :attr:`GridMeasurement.done` for the deconvolved pixels)."""
         verdict = self.verdict if where is None else self.verdict[where]
-        return {name: int(np.sum(verdict == code)) for code, name in VERDICT_CODES.items()}
+        return {name: int(np.sum(verdict == code)) for code, name in GRID_VERDICT_CODES.items()}
+
+    def reason_counts(
+        self, where: NDArray[np.bool_] | None = None, verdict: int | None = None
+    ) -> dict[str, int]:
+        """Pixels per reason (:data:`GRID_VERDICT_REASONS`), among ``where`` and, if given,
+        the pixels of one verdict code."""
+        select = np.ones(self.verdict.shape, dtype=bool) if where is None else where
+        if verdict is not None:
+            select = select & (self.verdict == verdict)
+        reason = self.verdict_reason[select]
+        return {name: int(np.sum(reason == code)) for code, name in GRID_VERDICT_REASONS.items()}
 
 
 @dataclass(frozen=True)
@@ -559,6 +584,7 @@ def _empty_maps(shape: tuple[int, ...]) -> dict[str, NDArray]:
         "force_min": np.full(shape, np.nan),
         "z_force_min": np.full(shape, np.nan),
         "verdict": np.full(shape, -1, dtype=np.int8),
+        "verdict_reason": np.full(shape, -1, dtype=np.int8),
         "inflection_count": np.zeros(shape, dtype=np.int64),
         "inflection_z": np.full((*shape, INFLECTION_SLOTS), np.nan),
         "inflection_S": np.full((*shape, INFLECTION_SLOTS), np.nan),
@@ -578,8 +604,10 @@ def _fill_maps(
     force: NDArray[np.float64],
     z_rel: NDArray[np.float64],
     amplitude: float,
+    df_decayed: NDArray[np.bool_],
 ) -> None:
-    """The maps of the pixels ``members`` from their forces (G, n) on ``z_rel``."""
+    """The maps of the pixels ``members`` from their forces (G, n) on ``z_rel``
+    (``df_decayed``: whether each pixel's frequency shift has decayed at its far end)."""
     finite = np.isfinite(force)
     any_finite = finite.any(axis=1)
     at = np.argmin(np.where(finite, force, np.inf), axis=1)
@@ -589,7 +617,14 @@ def _fill_maps(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         test = inflection_point_batch(z_rel, force)
-    maps["verdict"][members] = test.verdict_code(amplitude)
+    verdict, reason = test.decide(amplitude)
+    # well-posed within the curve, but the curve is cut before Δf decays (as the one-curve
+    # pipeline: MethodResult.verdict)
+    incomplete = (verdict == 0) & ~df_decayed
+    verdict[incomplete] = 2
+    reason[incomplete] = _DF_NOT_DECAYED
+    maps["verdict"][members] = verdict
+    maps["verdict_reason"][members] = reason
     maps["inflection_count"][members] = test.count
     p = min(INFLECTION_SLOTS, test.z.shape[1])
     maps["inflection_z"][members, :p] = test.z[:, :p] + z_first[:, None]
@@ -600,6 +635,9 @@ def _fill_maps(
     maps["forbidden_low"][members, :r] = test.forbidden_low[:, :r]
     maps["forbidden_high"][members, :r] = test.forbidden_high[:, :r]
     maps["amplitude_forbidden"][members] = test.is_forbidden(amplitude)
+
+
+_DF_NOT_DECAYED = next(c for c, name in DECISION_REASONS.items() if name == "Δf not decayed")
 
 
 def _process(
@@ -669,6 +707,7 @@ def _process(
         columns = lo[members][:, None] + np.arange(n)
         group_rows = curve[members[:, None], columns]
         group_z = block.z[members[:, None], columns]
+        df_decayed = far_end_decayed(group_rows)
         for name in ctx.entries:  # a loop over methods
             try:
                 f, s, e, b = _deconvolve_group(ctx, name, z_rel, key, group_rows, noise[members])
@@ -681,7 +720,9 @@ def _process(
             energy[name][members[:, None], columns] = e
             if b is not None:
                 bias[name][members[:, None], columns] = b
-            _fill_maps(maps[name], members, group_z, z_first[where], f, z_rel, ctx.amplitude)
+            _fill_maps(
+                maps[name], members, group_z, z_first[where], f, z_rel, ctx.amplitude, df_decayed
+            )
             heights[name][members] = _at_heights(z_first[where], step, f, ctx.heights)
     result = GridBlockResult(
         rows=rows,
@@ -1022,7 +1063,13 @@ def summary_lines(measurement: GridMeasurement) -> list[str]:
             )
         else:
             fmin = "F_min -"
-        verdicts = ", ".join(f"{counts[v]} {v}" for v in VERDICT_CODES.values() if counts[v])
-        lines.append(f"  {name}: {fmin}; {verdicts}")
+        parts = []
+        for code, label in DECISION_CODES.items():
+            if not counts[label]:
+                continue
+            reasons = maps.reason_counts(done, code)
+            why = ", ".join(f"{n} {reason}" for reason, n in reasons.items() if n)
+            parts.append(f"{counts[label]} {label} ({why})")
+        lines.append(f"  {name}: {fmin}; {'; '.join(parts)}")
     lines.append(f"  time: {m.seconds:.1f} s")
     return lines

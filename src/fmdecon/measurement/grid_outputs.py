@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from fmdecon.measurement.grid import (
+    GRID_VERDICT_CODES,
+    GRID_VERDICT_REASONS,
     INFLECTION_SLOTS,
     PIXEL_STATUS,
     RANGE_SLOTS,
@@ -36,7 +38,6 @@ from fmdecon.measurement.grid import (
     GridMeasurement,
     measure_grid,
 )
-from fmdecon.wellposedness import VERDICT_CODES
 
 __all__ = ["NetCDFGridSink", "grid_to_netcdf", "measure_grid_to_netcdf"]
 
@@ -48,7 +49,8 @@ def _flags(codes: dict[int, str]) -> dict[str, Any]:
     return {
         "flag_values": np.array(list(codes), dtype=np.int8),
         "flag_meanings": " ".join(
-            re.sub(r"[^a-z0-9]+", "_", v.lower()).strip("_") for v in codes.values()
+            re.sub(r"[^a-z0-9]+", "_", v.replace("Δ", "d").lower()).strip("_")
+            for v in codes.values()
         ),
         "comment": "; ".join(f"{k} = {v}" for k, v in codes.items()),
     }
@@ -274,9 +276,19 @@ class NetCDFGridSink:
             mxy,
             per_method("verdict", -1, np.int8),
             None,
-            "inflection-point test (Sader et al. 2018) at the amplitude used",
+            "verdict of the inflection-point test (Sader et al. 2018) at the amplitude used, "
+            "as the one-curve summary gives it",
             dtype="i1",
-            **_flags(VERDICT_CODES),
+            **_flags(GRID_VERDICT_CODES),
+        )
+        put(
+            "wellposedness_reason",
+            mxy,
+            per_method("verdict_reason", -1, np.int8),
+            None,
+            "reason of the verdict (the one-curve verdict's brief reason)",
+            dtype="i1",
+            **_flags(GRID_VERDICT_REASONS),
         )
         put(
             "inflection_count",
