@@ -3,7 +3,7 @@
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
-  `measured_batch`, `scaling`, `regularized` and `planning` markers
+  `measured_batch`, `scaling`, `regularized`, `planning` and `grid` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 
 Nothing here is typed by hand: docs/ shows what the pipeline and benchmarks printed. The
@@ -29,6 +29,7 @@ BLOCKS = {
     "scaling": "docs/benchmarks.md",
     "regularized": "docs/benchmarks.md",
     "planning": "docs/benchmarks.md",
+    "grid": "docs/benchmarks.md",
 }
 
 
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         "--regularized", type=Path, help="Markdown output of benchmarks/regularized.py"
     )
     parser.add_argument("--planning", type=Path, help="text output of benchmarks/planning.py")
+    parser.add_argument("--grid", type=Path, help="text output of benchmarks/grid.py")
     parser.add_argument(
         "--summary-study",
         action="append",
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         ("batched", args.batched),
         ("measured_batch", args.measured_batch),
         ("planning", args.planning),
+        ("grid", args.grid),
     ):
         if path is not None:
             contents[marker] = code_block(path)

@@ -29,6 +29,7 @@ inflection point beyond it cannot be excluded).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -1195,6 +1196,7 @@ def _centred_fits(
     return ok, result, half_width
 
 
+@functools.lru_cache(maxsize=64)
 def _savgol_table(window: int, deriv: int, delta: float) -> NDArray[np.float64]:
     """Savitzky-Golay coefficients (cubic, ``window`` points) of the ``deriv``-th derivative
     at every position of the window: row ``pos`` dotted with the window's values gives it at
@@ -1202,12 +1204,14 @@ def _savgol_table(window: int, deriv: int, delta: float) -> NDArray[np.float64]:
     middle, ``pos = window // 2``, and at the ends)."""
     from scipy.signal import savgol_coeffs  # imported here: 0.4 s, only for this test
 
-    return np.array(
+    table = np.array(
         [
             savgol_coeffs(window, 3, deriv=deriv, delta=delta, pos=p, use="dot")
             for p in range(window)
         ]
     )
+    table.flags.writeable = False  # cached: shared by every call
+    return table
 
 
 def _savgol_rows(

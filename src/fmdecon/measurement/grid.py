@@ -80,8 +80,11 @@ __all__ = [
 STEP_RTOL = 1e-6
 #: Fewest finite points of a curve that is deconvolved.
 MIN_POINTS = 16
-#: About this many curve values per block (pixels x points).
-BLOCK_VALUES = 2_000_000
+#: About this many curve values per block (pixels x points): ~1000 curves of 500 points. The
+#: work per curve does not depend on the block size above a few hundred curves, the memory
+#: does (~150 kB per curve of 500 points for four methods: 1.3 GB at 4000 curves per block,
+#: 0.7 GB at 1000; benchmarks/grid.py).
+BLOCK_VALUES = 500_000
 #: Inflection points and forbidden ranges kept per pixel and method in the maps.
 INFLECTION_SLOTS, RANGE_SLOTS = 4, 2
 #: Constant-height slices kept.
@@ -408,8 +411,11 @@ def _robust_second_difference_std(values: NDArray[np.float64]) -> NDArray[np.flo
     second = np.diff(values, 2, axis=-1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmedian(second, axis=-1, keepdims=True)
-        mad = np.nanmedian(np.abs(second - centre), axis=-1)
+        # numpy's nanmedian goes through masked arrays (slow, several copies): the plain
+        # median where every value is finite, the same number
+        median = np.median if np.isfinite(second).all() else np.nanmedian
+        centre = median(second, axis=-1, keepdims=True)
+        mad = median(np.abs(second - centre), axis=-1)
     return 1.4826 * mad / np.sqrt(6.0)
 
 
@@ -502,8 +508,23 @@ class _Context:
     noise_source: str = ""
 
 
-def _group_key(n: int, step: float) -> tuple[int, int]:
-    return n, round(math.log(step) / math.log1p(STEP_RTOL))
+def _groups(
+    n_used: NDArray[np.int64], steps: NDArray[np.float64]
+) -> dict[tuple[int, int], NDArray]:
+    """The pixels (positions in ``n_used``) of each z grid: key (points, the step's bin of
+    relative width :data:`STEP_RTOL` on a log scale) -> positions, in order of first
+    appearance (vectorised over pixels)."""
+    if not n_used.size:
+        return {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bins = np.round(np.log(steps) / math.log1p(STEP_RTOL))
+    keys = np.stack([n_used.astype(np.float64), bins], axis=1)
+    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=unique.shape[0]))[:-1]
+    members = np.split(order, bounds)
+    return {(int(unique[g, 0]), int(unique[g, 1])): members[g] for g in np.argsort(first)}
 
 
 def _default_row(grid: NanonisGrid) -> int:
@@ -693,12 +714,8 @@ def _process(
     z_last = rows_z[np.arange(members_all.size), hi[members_all]]
     with np.errstate(invalid="ignore", divide="ignore"):
         steps = (z_last - z_first) / (n_used - 1)
-    keys = [_group_key(int(n), float(s)) for n, s in zip(n_used, steps, strict=True)]
-    groups: dict[tuple[int, int], list[int]] = {}
-    for position, key in enumerate(keys):  # grouping by z grid (not numerics)
-        groups.setdefault(key, []).append(position)
-    for key, positions in groups.items():  # a loop over z grids
-        where = np.asarray(positions)
+    groups = _groups(n_used, steps)
+    for key, where in groups.items():  # a loop over z grids
         members = members_all[where]
         n = key[0]
         step = ctx.steps.setdefault(key, float(steps[where[0]]))
