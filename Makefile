@@ -72,13 +72,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/regularized.py | tee results/bench_regularized.md
 	$(BIN)/python benchmarks/planning.py | tee results/bench_planning.txt
 	$(BIN)/python benchmarks/long_curves.py | tee results/bench_long_curves.txt
+	$(BIN)/python benchmarks/grid.py | tee results/bench_grid.txt
 
 # copy the paper study's figures and comparison table (docs/figures, docs/comparison.md), the
 # last benchmarks (docs/benchmarks.md) and the noise and calibration studies' figures and
-# summaries when they were run (docs/*_summary.md), and the bad-input table (docs/bad_input.md,
-# from tests/bad_input_cases.py); run after `make results` (and `make bench`,
+# summaries when they were run (docs/*_summary.md), the bad-input table (docs/bad_input.md,
+# from tests/bad_input_cases.py) and the synthetic grid's figure of the README and
+# docs/grids.md (tools/grid_example.py); run after `make results` (and `make bench`,
 # `make noise`)
 docs: $(STAMP)
+	$(BIN)/python tools/grid_example.py --output docs/images/grid_example.png
 	$(BIN)/python tools/update_docs.py --study paper \
 	  $$(test -f results/bench_kernels.txt && echo --bench results/bench_kernels.txt) \
 	  $$(test -f results/bench_scaling.txt && echo --scaling results/bench_scaling.txt) \
@@ -87,6 +90,7 @@ docs: $(STAMP)
 	  $$(test -f results/bench_regularized.md && echo --regularized results/bench_regularized.md) \
 	  $$(test -f results/bench_planning.txt && echo --planning results/bench_planning.txt) \
 	  $$(test -f results/bench_long_curves.txt && echo --long-curves results/bench_long_curves.txt) \
+	  $$(test -f results/bench_grid.txt && echo --grid results/bench_grid.txt) \
 	  $$(test -f results/noise/noise_summary.md && echo --summary-study noise) \
 	  $$(test -f results/calibration/noise_summary.md && echo --summary-study calibration)
 	$(BIN)/python tools/bad_input_table.py

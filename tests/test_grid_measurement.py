@@ -248,15 +248,15 @@ def test_the_netcdf_volume_streamed_in_blocks_equals_the_measurement(model, meas
     streamed = measure_grid_to_netcdf(model.path, out, k=K, block_pixels=2 * NX)
     assert streamed.volumes is None  # nothing of the volume kept in memory
     with xr.open_dataset(out) as ds:
-        assert ds["force"].dims == ("method", "y", "x", "z")
-        assert list(ds["method"].values) == list(measured.methods)
+        assert ds["force"].dims == ("deconvolution", "y", "x", "z")
+        assert list(ds["deconvolution"].values) == list(measured.methods)
         for key in ("force", "force_std", "energy"):
             for i, name in enumerate(measured.methods):
                 np.testing.assert_array_equal(
                     ds[key].values[i], getattr(measured.volumes, key)[name]
                 )
         np.testing.assert_array_equal(
-            ds["force_bias"].sel(fitted_method="regularized"),
+            ds["force_bias"].sel(fitted_deconvolution="regularized"),
             measured.volumes.force_bias["regularized"],
         )
         np.testing.assert_array_equal(ds["frequency_shift"].values, measured.volumes.df)
@@ -275,14 +275,18 @@ def test_the_netcdf_volume_streamed_in_blocks_equals_the_measurement(model, meas
         ):
             assert ds[name].attrs["units"] == units
             assert ds[name].attrs["long_name"]
-        assert ds["force_min"].dims == ("method", "y", "x")
+        assert ds["force_min"].dims == ("deconvolution", "y", "x")
         np.testing.assert_array_equal(
-            ds["force_min"].sel({"method": "matrix_exact"}),
+            ds["force_min"].sel(deconvolution="matrix_exact"),  # a keyword, as in the cubes
             measured.maps["matrix_exact"].force_min,
         )
         np.testing.assert_array_equal(
-            ds["wellposedness_verdict"].sel({"method": "sader_jarvis"}),
+            ds["wellposedness_verdict"].sel(deconvolution="sader_jarvis"),
             measured.maps["sader_jarvis"].verdict,
+        )
+        np.testing.assert_array_equal(
+            ds["force"].sel(deconvolution="sader_jarvis").values,
+            measured.volumes.force["sader_jarvis"],
         )
         assert int(ds.attrs["pixels_measured"]) == MEASURED
         assert ds.attrs["Conventions"].startswith("CF")
@@ -431,3 +435,97 @@ def test_open_grid_and_the_pipeline_agree_on_the_z_axis(model, measured):
     done = measured.done
     np.testing.assert_array_equal(measured.z_closest[done], near[done])
     np.testing.assert_array_equal(measured.volumes.z_pixel[done][:, -1], far[done])
+
+
+def _one_curve_verdict(z, df, force, amplitude):
+    """The one-curve pipeline's verdict (:meth:`MethodResult.verdict`) of one pixel: the
+    inflection-point test of its force and, for a frequency shift that has not decayed at
+    its far end (the ``far_end`` finding), "Δf not decayed"."""
+    from fmdecon.measurement import MethodResult
+    from fmdecon.plausibility import check_frequency_shift
+
+    try:
+        test, problem = fmdecon.inflection_point_test(z, force), ""
+    except ValueError as exc:
+        test, problem = None, str(exc)
+    far_end = any(f.check == "far_end" for f in check_frequency_shift(z, df, F0))
+    result = MethodResult(
+        "one",
+        force,
+        force,
+        force,
+        test,
+        test_problem=problem,
+        incomplete="Δf has not decayed at the far end" if far_end else "",
+    )
+    return result.verdict(amplitude)
+
+
+def test_the_verdict_map_has_the_one_curve_verdicts_words_including_undecided(tmp_path):
+    """Noisy curves (some with inflection points, forbidding other amplitudes) and a curve
+    cut before the force decays: well-posed and undecided pixels, each with the verdict and
+    reason the one-curve pipeline gives the same curve; the summary, the netCDF flags and the
+    plot's legend in the same words."""
+    from fmdecon.measurement.grid import GRID_VERDICT_CODES, GRID_VERDICT_REASONS, summary_lines
+    from fmdecon.measurement.grid_outputs import grid_to_netcdf
+
+    cut_at = 40  # the last curve keeps its 40 nearest points (0.23-0.68 nm): not decayed
+    model = model_grid(
+        tmp_path / "verdicts.3ds",
+        nx=6,
+        ny=4,
+        points=200,
+        noise=0.05,
+        seed=2,
+        descending=False,
+        cut=cut_at,
+    )
+    m = measure_grid(model.path, k=K, methods=["matrix_exact", "sader_jarvis"])
+    amplitude = m.amplitude.value
+    v = m.volumes
+    for name in m.methods:
+        maps = m.maps[name]
+        for row, col in np.ndindex(*m.shape):  # the slow obvious loop of one-curve verdicts
+            keep = np.isfinite(v.df[row, col])
+            z = v.z_pixel[row, col][keep]
+            expected = _one_curve_verdict(
+                z - z[0], v.df[row, col][keep], v.force[name][row, col][keep], amplitude
+            )
+            label = GRID_VERDICT_CODES[int(maps.verdict[row, col])]
+            reason = GRID_VERDICT_REASONS[int(maps.verdict_reason[row, col])]
+            assert label == expected.label, (name, row, col, expected.short)
+            brief = expected.brief
+            if brief.startswith("A outside "):
+                brief = "A outside the forbidden ranges"
+            assert reason == brief, (name, row, col, expected.short)
+        counts = maps.verdict_counts(m.done)
+        assert counts["undecided"] >= 1
+        assert counts["well-posed"] >= 1
+        assert maps.verdict[-1, -1] == 2  # the cut curve
+        assert GRID_VERDICT_REASONS[int(maps.verdict_reason[-1, -1])] == "force not decayed"
+    line = next(t for t in summary_lines(m) if t.strip().startswith("matrix_exact:"))
+    assert "well-posed (" in line
+    assert "1 undecided (1 force not decayed)" in line
+    out = tmp_path / "verdicts.nc"
+    grid_to_netcdf(m, out)
+    with xr.open_dataset(out, mask_and_scale=False) as ds:
+        verdict = ds["wellposedness_verdict"]
+        assert verdict.attrs["flag_meanings"].split() == [
+            "not_deconvolved",
+            "well_posed",
+            "ill_posed_at_this_amplitude",
+            "undecided",
+        ]
+        np.testing.assert_array_equal(
+            verdict.sel(deconvolution="sader_jarvis"), m.maps["sader_jarvis"].verdict
+        )
+        assert "df_not_decayed" in ds["wellposedness_reason"].attrs["flag_meanings"]
+
+
+def test_a_grid_of_curves_cut_before_the_force_decays_is_undecided(tmp_path):
+    """Every curve ends at 0.6 nm, where the force and Δf are still large: no pixel is
+    well-posed (undecided: the one-curve test's reason)."""
+    model = model_grid(tmp_path / "short.3ds", nx=4, ny=3, points=120, z_far=0.6e-9)
+    m = measure_grid(model.path, k=K, methods=["matrix_exact", "sader_jarvis"])
+    for name in m.methods:
+        assert (m.maps[name].verdict == 2).all(), name

@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.output),
                 "--plot-method",
                 "matrix_exact",
+                "--overwrite",  # the figure is this script's own output (make docs reruns it)
             ]
         )
     return status

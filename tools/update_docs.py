@@ -3,7 +3,7 @@
 * results/<study>/figures/*.png -> docs/figures/
 * results/<study>/paper_comparison.md -> docs/comparison.md between the `comparison` markers
 * benchmark outputs (if given) -> docs/benchmarks.md between the `bench`, `batched`,
-  `measured_batch`, `scaling`, `regularized`, `planning` and `long_curves` markers
+  `measured_batch`, `scaling`, `regularized`, `planning`, `long_curves` and `grid` markers
 * results/<noise study>/noise_summary.md (if given) -> docs/<study>_summary.md
 * `fmdecon plan` of config/config.yaml and config/cluster.yaml -> docs/cluster.md, of
   config/extended.yaml -> docs/studies.md (the `plan` and `plan_extended` markers; the plan
@@ -35,6 +35,7 @@ BLOCKS = {
     "long_curves": "docs/benchmarks.md",
     "plan": "docs/cluster.md",
     "plan_extended": "docs/studies.md",
+    "grid": "docs/benchmarks.md",
 }
 
 #: The plans shown in the docs: marker -> (config, cores) of each `fmdecon plan` call.
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "--regularized", type=Path, help="Markdown output of benchmarks/regularized.py"
     )
     parser.add_argument("--planning", type=Path, help="text output of benchmarks/planning.py")
+    parser.add_argument("--grid", type=Path, help="text output of benchmarks/grid.py")
     parser.add_argument(
         "--long-curves", type=Path, help="text output of benchmarks/long_curves.py"
     )
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         ("measured_batch", args.measured_batch),
         ("planning", args.planning),
         ("long_curves", args.long_curves),
+        ("grid", args.grid),
     ):
         if path is not None:
             contents[marker] = code_block(path)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "Finding",
@@ -39,6 +40,7 @@ __all__ = [
     "check_sensor",
     "check_setpoint",
     "enforce",
+    "far_end_decayed",
     "far_end_offset",
 ]
 
@@ -277,13 +279,13 @@ def check_sensor(k: float, f0: float) -> list[Finding]:
     return found
 
 
-def far_end_offset(df: ArrayLike, fraction: float = FAR_FRACTION) -> tuple[float, float, int]:
+def far_end_offset(df: ArrayLike, fraction: float = FAR_FRACTION) -> tuple[Any, Any, int]:
     """Mean of the far end of a curve, its standard error, and the number of points used.
 
     Parameters
     ----------
     df : array_like
-        Frequency shift [Hz] on ascending z, shape (N,).
+        Frequency shift [Hz] on ascending z, shape (N,), or curves of shape (..., N).
     fraction : float
         Fraction of the points taken as the far end (at least 3).
 
@@ -291,13 +293,46 @@ def far_end_offset(df: ArrayLike, fraction: float = FAR_FRACTION) -> tuple[float
     -------
     (float, float, int)
         Mean [Hz], its standard error [Hz] (from the scatter of second differences, so that
-        a slope is not counted as noise), number of points.
+        a slope is not counted as noise), number of points; for curves (..., N), the mean
+        and error are arrays of shape (...).
     """
     values = np.asarray(df, dtype=np.float64)
-    count = int(min(values.size, max(3, round(fraction * values.size))))
-    far = values[-count:]
-    noise = float(np.std(np.diff(far, 2)) / np.sqrt(6.0)) if count >= 5 else 0.0
-    return float(np.mean(far)), noise / np.sqrt(count), count
+    n = values.shape[-1]
+    count = int(min(n, max(3, round(fraction * n))))
+    far = values[..., -count:]
+    if count >= 5:
+        noise = np.std(np.diff(far, 2, axis=-1), axis=-1) / np.sqrt(6.0)
+    else:
+        noise = np.zeros(values.shape[:-1])
+    mean = np.mean(far, axis=-1)
+    error = noise / np.sqrt(count)
+    if values.ndim == 1:
+        return float(mean), float(error), count
+    return mean, error, count
+
+
+def _not_decayed(offset: Any, error: Any, peak: Any) -> Any:
+    """The ``far_end`` criterion of :func:`check_frequency_shift`, elementwise."""
+    return (peak > 0) & (np.abs(offset) > FAR_END_FRACTION * peak) & (np.abs(offset) > 3.0 * error)
+
+
+def far_end_decayed(df: ArrayLike) -> NDArray[np.bool_]:
+    """Per curve: whether Δf has decayed at its far end (no ``far_end`` finding of
+    :func:`check_frequency_shift`), for curves of shape (..., N), finite, on ascending z.
+
+    Parameters
+    ----------
+    df : array_like
+        Frequency shifts [Hz], shape (..., N).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (...)
+    """
+    values = np.asarray(df, dtype=np.float64)
+    offset, error, _ = far_end_offset(values)
+    peak = np.max(np.abs(values), axis=-1)
+    return ~np.asarray(_not_decayed(offset, error, peak), dtype=bool)
 
 
 def check_frequency_shift(
@@ -363,7 +398,7 @@ def check_frequency_shift(
             )
         )
     offset, error, count = far_end_offset(values)
-    if peak > 0 and abs(offset) > FAR_END_FRACTION * peak and abs(offset) > 3.0 * error:
+    if _not_decayed(offset, error, peak):
         before = values[-2 * count : -count] if values.size >= 2 * count else values[:-count]
         change = abs(float(np.mean(before)) - offset) if before.size else np.inf
         z_far = _si(float(z[-count]), "m")

@@ -29,6 +29,7 @@ inflection point beyond it cannot be excluded).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from numpy.typing import ArrayLike, NDArray
 from fmdecon._validation import curve, finite_array, grid, is_uniform
 
 __all__ = [
+    "DECISION_CODES",
+    "DECISION_REASONS",
     "VERDICT_CODES",
     "InflectionPoint",
     "Verdict",
@@ -169,27 +172,55 @@ def _interval(point: InflectionPoint) -> str:
     return text + (f" [{lo:.3f}, {hi:.3f}]" if hi > lo else "")
 
 
+def _forbids(
+    s_low: ArrayLike,
+    s_high: ArrayLike,
+    amplitude_high: ArrayLike,
+    dforce: ArrayLike,
+    max_force: ArrayLike,
+    amplitude: float,
+) -> NDArray[np.int8]:
+    """Whether inflection points forbid ``amplitude``, elementwise (the arrays broadcast): 2
+    for every S of their 95 % interval ``[s_low, s_high]``, 1 for some of them, 0 for none
+    (also for NaN: an empty slot).
+
+    With ``sqrt(-F'/F''') = (z_i/2) / sqrt(-S)`` (z_i from the origin, ``amplitude_high =
+    z_i / 2``), a point forbids A when ``-S > 1``, ``-S >= (z_i / 2A)^2`` (A at or above
+    ``sqrt(-F'/F''')``; and ``A <= z_i/2``) and the force jump ``sqrt(-F'/F''') |F'|`` exceeds
+    0.1 max|F|, i.e. ``-S < (z_i |F'| / (2 * 0.1 max|F|))^2``: a range of -S, compared with
+    the interval.
+    """
+    high = np.asarray(amplitude_high, dtype=np.float64)
+    a = float(amplitude)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        threshold = _ILL_POSED_JUMP * np.asarray(max_force, dtype=np.float64)
+        positive = threshold > 0
+        scale = np.where(positive, threshold, 1.0)
+        need_low = np.maximum(1.0, (high / a) ** 2)
+        need_high = np.where(positive, (high * np.abs(dforce) / scale) ** 2, np.inf)
+        have_low, have_high = -np.asarray(s_high), -np.asarray(s_low)
+        no = (
+            ~((a > 0.0) & (a <= high))
+            | (need_low >= need_high)
+            | (have_high < need_low)
+            | (have_low >= need_high)
+        )
+        forbidden = ~no & (have_low > 1.0) & (have_low >= need_low) & (have_high < need_high)
+    return np.where(no, 0, np.where(forbidden, 2, 1)).astype(np.int8)
+
+
 def _at(point: InflectionPoint, amplitude: float, max_force: float) -> str:
     """Whether ``point`` forbids ``amplitude``: ``"forbidden"`` for every S of its 95 %
-    interval, ``"possible"`` for some of them, ``"no"`` for none.
-
-    With ``sqrt(-F'/F''') = (z_i/2) / sqrt(-S)`` (z_i from the origin), the point forbids A
-    when ``-S > 1``, ``-S >= (z_i / 2A)^2`` (A at or above ``sqrt(-F'/F''')``; and
-    ``A <= z_i/2``) and the force jump ``sqrt(-F'/F''') |F'|`` exceeds 0.1 max|F|, i.e.
-    ``-S < (z_i |F'| / (2 * 0.1 max|F|))^2``: a range of -S, compared with the interval.
-    """
-    high = point.amplitude_high
-    if not 0.0 < amplitude <= high:
-        return "no"
-    threshold = _ILL_POSED_JUMP * max_force
-    need_low = max(1.0, (high / amplitude) ** 2)
-    need_high = (high * abs(point.dforce) / threshold) ** 2 if threshold > 0 else np.inf
-    have_low, have_high = -point.S_interval[1], -point.S_interval[0]
-    if need_low >= need_high or have_high < need_low or have_low >= need_high:
-        return "no"
-    if have_low > 1.0 and have_low >= need_low and have_high < need_high:
-        return "forbidden"
-    return "possible"
+    interval, ``"possible"`` for some of them, ``"no"`` for none (:func:`_forbids`)."""
+    code = _forbids(
+        point.S_interval[0],
+        point.S_interval[1],
+        point.amplitude_high,
+        point.dforce,
+        max_force,
+        amplitude,
+    )
+    return ("no", "possible", "forbidden")[int(code)]
 
 
 @dataclass(frozen=True)
@@ -819,6 +850,32 @@ VERDICT_CODES = {
 }
 
 
+#: Codes of the verdict at one amplitude (:meth:`WellPosednessBatch.decide`, the grids'
+#: verdict maps), and their :attr:`Verdict.label`.
+DECISION_CODES = {
+    0: VERDICT_LABELS["well-posed"],
+    1: VERDICT_LABELS["ill-posed"],
+    2: VERDICT_LABELS["undecided"],
+}
+#: Codes of the reason of a verdict (:attr:`Verdict.brief`, without its numbers). "Δf not
+#: decayed" is the measurement pipelines' (a well-posed force from a curve whose frequency
+#: shift has not decayed at its far end), never :meth:`WellPosednessBatch.decide`'s.
+DECISION_REASONS = {
+    0: "no inflection point",
+    1: "no forbidden amplitude",
+    2: "A outside the forbidden ranges",
+    3: "A in a forbidden range",
+    4: "A possibly forbidden",
+    5: "unresolved inflection point",
+    6: "force not decayed",
+    7: "Δf not decayed",
+    8: "test not run",
+}
+_REASON = {name: code for code, name in DECISION_REASONS.items()}
+#: The status code (:data:`DECISION_CODES`) of each reason code.
+_STATUS_OF_REASON = np.array([0, 0, 0, 1, 2, 2, 2, 2, 2], dtype=np.int8)
+
+
 @dataclass(frozen=True, eq=False)
 class WellPosednessBatch:
     """The inflection-point test of a batch of curves, as arrays (docs/physics.md section 10).
@@ -845,6 +902,17 @@ class WellPosednessBatch:
     rejected : numpy.ndarray of int, shape ``shape``
     forbidden_low, forbidden_high : numpy.ndarray, shape ``shape + (R,)``
         The merged forbidden amplitude ranges [m].
+    unresolved_z, unresolved_S, unresolved_S_low, unresolved_S_high : numpy.ndarray
+        Shape ``shape + (U,)``: the candidates not resolved above the noise
+        (:attr:`WellPosedness.unresolved`), NaN-padded (U at least 1); also their
+        ``unresolved_dforce``, ``unresolved_d3force``, ``unresolved_amplitude_high`` and
+        ``unresolved_window``.
+    far_end_force : numpy.ndarray, shape ``shape``
+        |F| at the far end (lightly smoothed) over max|F|.
+    decayed : numpy.ndarray of bool, shape ``shape``
+        False where ``far_end_force`` is at least the test's ``far_fraction``.
+    analysed_low, analysed_high : numpy.ndarray, shape ``shape``
+        The z range [m] searched for inflection points.
     failure : numpy.ndarray of str, shape ``shape``
         ``""`` where the test ran, else why not (the error :func:`inflection_point_test`
         would raise).
@@ -869,6 +937,18 @@ class WellPosednessBatch:
     rejected: NDArray[np.int64]
     forbidden_low: NDArray[np.float64]
     forbidden_high: NDArray[np.float64]
+    unresolved_z: NDArray[np.float64]
+    unresolved_S: NDArray[np.float64]
+    unresolved_S_low: NDArray[np.float64]
+    unresolved_S_high: NDArray[np.float64]
+    unresolved_dforce: NDArray[np.float64]
+    unresolved_d3force: NDArray[np.float64]
+    unresolved_amplitude_high: NDArray[np.float64]
+    unresolved_window: NDArray[np.float64]
+    far_end_force: NDArray[np.float64]
+    decayed: NDArray[np.bool_]
+    analysed_low: NDArray[np.float64]
+    analysed_high: NDArray[np.float64]
     failure: NDArray[np.str_]
 
     @property
@@ -899,6 +979,64 @@ class WellPosednessBatch:
         code[~self.ran] = -1
         return code
 
+    def decide(self, amplitude: float) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
+        """:meth:`WellPosedness.decide` of every curve at ``amplitude`` [m], as codes.
+
+        The same rules in the same order: ill-posed where an inflection point forbids the
+        amplitude for every S of its 95 % interval; undecided where one does for some S
+        only, where an unresolved candidate could, where the force has not decayed within
+        the curve, or where the test did not run (:meth:`Verdict.not_run`); well-posed
+        otherwise.
+
+        Parameters
+        ----------
+        amplitude : float
+            Oscillation amplitude [m].
+
+        Returns
+        -------
+        status, reason : numpy.ndarray of int8, shape ``shape``
+            :data:`DECISION_CODES` (the :attr:`Verdict.label`) and :data:`DECISION_REASONS`
+            (the :attr:`Verdict.brief`, without its numbers) of each curve.
+        """
+        a = float(amplitude)
+        max_force = self.max_force[..., None]
+        points = _forbids(self.S_low, self.S_high, self.amplitude_high, self.dforce, max_force, a)
+        loose = _forbids(
+            self.unresolved_S_low,
+            self.unresolved_S_high,
+            self.unresolved_amplitude_high,
+            self.unresolved_dforce,
+            max_force,
+            a,
+        )
+        ranges = np.isfinite(self.forbidden_low).any(axis=-1)
+        reason = np.select(
+            [
+                ~self.ran,
+                (points == 2).any(axis=-1),
+                (points == 1).any(axis=-1),
+                (loose > 0).any(axis=-1),
+                ~self.decayed,
+                ranges,
+                self.count > 0,
+            ],
+            [
+                _REASON[r]
+                for r in (
+                    "test not run",
+                    "A in a forbidden range",
+                    "A possibly forbidden",
+                    "unresolved inflection point",
+                    "force not decayed",
+                    "A outside the forbidden ranges",
+                    "no forbidden amplitude",
+                )
+            ],
+            _REASON["no inflection point"],
+        ).astype(np.int8)
+        return _STATUS_OF_REASON[reason], reason
+
     def curve(self, *index: int) -> WellPosedness | None:
         """The :class:`WellPosedness` of the curve at ``index`` (None if the test did not
         run there)."""
@@ -926,13 +1064,36 @@ class WellPosednessBatch:
         ranges = tuple(
             (float(lo), float(hi)) for lo, hi in zip(low, high, strict=True) if np.isfinite(lo)
         )
+        unresolved = []
+        origin = float(self.origin[index])
+        for p in np.flatnonzero(np.isfinite(self.unresolved_z[index])):
+            at = (*index, int(p))
+            z_i = float(self.unresolved_z[at])
+            s_value = float(self.unresolved_S[at])
+            half = 0.5 * float(self.unresolved_S_high[at] - self.unresolved_S_low[at])
+            rel = half / (_Z95 * abs(s_value)) if s_value else np.inf
+            unresolved.append(
+                _point(
+                    z_i,
+                    float(self.unresolved_dforce[at]),
+                    float(self.unresolved_d3force[at]),
+                    origin,
+                    float(self.max_force[index]),
+                    rel,
+                    float(self.unresolved_window[at]),
+                )
+            )
         return WellPosedness(
             points=tuple(points),
-            origin=float(self.origin[index]),
+            origin=origin,
             origin_source=self.origin_source,
             max_force=float(self.max_force[index]),
             forbidden_amplitudes=ranges,
             rejected=int(self.rejected[index]),
+            unresolved=tuple(unresolved),
+            analysed=(float(self.analysed_low[index]), float(self.analysed_high[index])),
+            far_end_force=float(self.far_end_force[index]),
+            decayed=bool(self.decayed[index]),
         )
 
 
@@ -1074,6 +1235,7 @@ def _centred_fits(
     return ok, result, half_width
 
 
+@functools.lru_cache(maxsize=64)
 def _savgol_table(window: int, deriv: int, delta: float) -> NDArray[np.float64]:
     """Savitzky-Golay coefficients (cubic, ``window`` points) of the ``deriv``-th derivative
     at every position of the window: row ``pos`` dotted with the window's values gives it at
@@ -1081,12 +1243,14 @@ def _savgol_table(window: int, deriv: int, delta: float) -> NDArray[np.float64]:
     middle, ``pos = window // 2``, and at the ends)."""
     from scipy.signal import savgol_coeffs  # imported here: 0.4 s, only for this test
 
-    return np.array(
+    table = np.array(
         [
             savgol_coeffs(window, 3, deriv=deriv, delta=delta, pos=p, use="dot")
             for p in range(window)
         ]
     )
+    table.flags.writeable = False  # cached: shared by every call
+    return table
 
 
 def _savgol_rows(
@@ -1291,10 +1455,8 @@ def _test_group(
         chosen_best[row, r] = best[these]
 
     rel, z_i, b, c, half_width = np.moveaxis(chosen_best, -1, 0)
+    distance, s, half = _s_interval(z_i, b, c, rel, origin_value)
     with np.errstate(invalid="ignore", divide="ignore"):
-        distance = z_i - origin_value
-        s = distance**2 / 4.0 * c / b
-        half = _Z95 * np.abs(s) * rel
         ratio = -b / c
         low = np.where(ratio > 0, np.sqrt(np.abs(ratio)), np.nan)
         jump = low * np.abs(b)
@@ -1323,6 +1485,39 @@ def _test_group(
         "max_force": max_force,
         "rejected": rejected,
     }
+    # the candidates not resolved above the noise (the one-curve test's `unresolved`)
+    loose = np.flatnonzero(has_best & ~resolved)
+    loose_rank = np.zeros(loose.size, dtype=np.int64)
+    if loose.size:
+        first_of_row = np.r_[True, cand_row[loose][1:] != cand_row[loose][:-1]]
+        starts = np.maximum.accumulate(np.where(first_of_row, np.arange(loose.size), 0))
+        loose_rank = np.arange(loose.size) - starts
+    loose_best = np.full((rows, int(loose_rank.max()) + 1 if loose.size else 1, 5), np.nan)
+    loose_best[cand_row[loose], loose_rank] = best[loose]
+    u_rel, u_z, u_b, u_c, u_width = np.moveaxis(loose_best, -1, 0)
+    u_distance, u_s, u_half = _s_interval(u_z, u_b, u_c, u_rel, origin_value)
+    out.update(
+        {
+            "unresolved_z": u_z,
+            "unresolved_S": u_s,
+            "unresolved_S_low": u_s - u_half,
+            "unresolved_S_high": u_s + u_half,
+            "unresolved_dforce": u_b,
+            "unresolved_d3force": u_c,
+            "unresolved_amplitude_high": u_distance / 2.0,
+            "unresolved_window": u_width,
+        }
+    )
+    # whether the force has decayed within the curve, and the z range searched
+    with np.errstate(invalid="ignore", divide="ignore"):
+        far_end_force = np.where(max_force > 0, np.abs(light[:, -1]) / max_force, 0.0)
+    out["far_end_force"] = far_end_force
+    out["decayed"] = far_end_force < far_fraction
+    first_i = np.maximum(start, confirm - 1)
+    last_i = np.minimum(end, n - 1 - confirm)
+    searched = first_i <= last_i
+    out["analysed_low"] = np.where(searched, z_u[np.clip(first_i, 0, n - 1)], np.nan)
+    out["analysed_high"] = np.where(searched, z_u[np.clip(last_i + 1, 0, n - 1)], np.nan)
     # forbidden ranges of the ill-posed points, sorted and merged (as _result)
     with np.errstate(invalid="ignore"):
         allowed = ill & (low <= distance / 2.0)
@@ -1350,6 +1545,22 @@ def _test_group(
     return out
 
 
+def _s_interval(
+    z_i: NDArray[np.float64],
+    dforce: NDArray[np.float64],
+    d3force: NDArray[np.float64],
+    rel: NDArray[np.float64],
+    origin: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Distance from the origin, S and the half width of its 95 % interval (as
+    :func:`_point`), elementwise."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        distance = z_i - origin
+        s = distance**2 / 4.0 * d3force / dforce
+        half = _Z95 * np.abs(s) * rel
+    return distance, s, half
+
+
 _POINT_FIELDS = (
     "z",
     "S",
@@ -1361,6 +1572,10 @@ _POINT_FIELDS = (
     "amplitude_high",
     "force_jump",
     "window",
+)
+_UNRESOLVED_FIELDS = tuple(
+    f"unresolved_{name}"
+    for name in ("z", "S", "S_low", "S_high", "dforce", "d3force", "amplitude_high", "window")
 )
 
 
@@ -1459,26 +1674,40 @@ def inflection_point_batch(
         )
         part["origin"] = np.full(members.size, origin_value)
         results.append((members, part))
-    slots = max([p["z"].shape[1] for _, p in results] + [1])
-    for name in _POINT_FIELDS:
-        arrays[name] = np.full((total, slots), np.nan)
+    widths: dict[str, int] = {}
+    for _, part in results:
+        for name, values in part.items():
+            if values.ndim == 2:
+                widths[name] = max(widths.get(name, 1), values.shape[1])
+    for name in (*_POINT_FIELDS, *_UNRESOLVED_FIELDS, "forbidden_low", "forbidden_high"):
+        arrays[name] = np.full((total, widths.get(name, 1)), np.nan)
     for name in ("point_ill_posed", "marginal"):
-        arrays[name] = np.zeros((total, slots), dtype=bool)
-    for name in ("forbidden_low", "forbidden_high"):
-        arrays[name] = np.full((total, slots), np.nan)
+        arrays[name] = np.zeros((total, widths.get(name, 1)), dtype=bool)
+    for name in ("far_end_force", "analysed_low", "analysed_high"):
+        arrays[name] = np.full(total, np.nan)
+    arrays["decayed"] = np.ones(total, dtype=bool)
     for members, part in results:
         for name, values in part.items():
             if values.ndim == 2:
                 arrays[name][members, : values.shape[1]] = values
             else:
                 arrays[name][members] = values
-    ranges = int(np.max(np.isfinite(arrays["forbidden_low"]).sum(axis=1), initial=0))
-    points = int(np.max(arrays["count"], initial=0))
+    keep = {
+        "points": int(np.max(arrays["count"], initial=0)),
+        "ranges": int(np.max(np.isfinite(arrays["forbidden_low"]).sum(axis=1), initial=0)),
+        "unresolved": int(np.max(np.isfinite(arrays["unresolved_z"]).sum(axis=1), initial=0)),
+    }
     fields: dict[str, object] = {}
     for name, values in arrays.items():
         if values.ndim == 2:
-            keep = max(ranges if name.startswith("forbidden") else points, 1)
-            values = values[:, :keep]
+            kind = (
+                "ranges"
+                if name.startswith("forbidden")
+                else "unresolved"
+                if name.startswith("unresolved")
+                else "points"
+            )
+            values = values[:, : max(keep[kind], 1)]
         fields[name] = values.reshape(shape + values.shape[1:])
     return WellPosednessBatch(
         **fields,  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ Pipeline (:mod:`fmdecon.measurement.pipeline`; numpy and scipy only, loaded by
 Grids (:mod:`fmdecon.measurement.grid`, numpy only; :mod:`~fmdecon.measurement.grid_outputs`,
 netCDF4; :mod:`~fmdecon.measurement.grid_plot`, matplotlib)
     measure_grid, GridMeasurement -- a grid file (``.3ds``) pixel by pixel, streamed in blocks
-    measure_grid_to_netcdf, grid_to_netcdf -- its CF volume (method, y, x, z), atomically
+    measure_grid_to_netcdf, grid_to_netcdf -- its CF volume (deconvolution, y, x, z), atomically
     render_grid_plot, plot_grid -- maps, x-z slices with the well-posedness mask, verdicts
 
 Outputs (:mod:`fmdecon.measurement.outputs`; xarray and ``fmdecon[study]`` for netCDF)

@@ -58,10 +58,12 @@ from fmdecon.measurement._values import (
 )
 from fmdecon.methods import METHODS, Method, get_method
 from fmdecon.noise import force_noise
-from fmdecon.plausibility import FAR_FRACTION, Finding, check_inputs
-from fmdecon.wellposedness import VERDICT_CODES, inflection_point_batch
+from fmdecon.plausibility import FAR_FRACTION, Finding, check_inputs, far_end_decayed
+from fmdecon.wellposedness import DECISION_CODES, DECISION_REASONS, inflection_point_batch
 
 __all__ = [
+    "GRID_VERDICT_CODES",
+    "GRID_VERDICT_REASONS",
     "PIXEL_STATUS",
     "STEP_RTOL",
     "GridBlockResult",
@@ -79,8 +81,11 @@ __all__ = [
 STEP_RTOL = 1e-6
 #: Fewest finite points of a curve that is deconvolved.
 MIN_POINTS = 16
-#: About this many curve values per block (pixels x points).
-BLOCK_VALUES = 2_000_000
+#: About this many curve values per block (pixels x points): ~1000 curves of 500 points. The
+#: work per curve does not depend on the block size above a few hundred curves, the memory
+#: does (~150 kB per curve of 500 points for four methods: 1.3 GB at 4000 curves per block,
+#: 0.7 GB at 1000; benchmarks/grid.py).
+BLOCK_VALUES = 500_000
 #: Inflection points and forbidden ranges kept per pixel and method in the maps.
 INFLECTION_SLOTS, RANGE_SLOTS = 4, 2
 #: Constant-height slices kept.
@@ -92,6 +97,11 @@ PIXEL_STATUS = {
     2: "cut: deconvolved on its measured part",
     3: "measured, not deconvolved (fewer than MIN_POINTS points or a gap)",
 }
+#: Codes of the verdict maps: the one-curve verdict's labels (:attr:`fmdecon.wellposedness.
+#: Verdict.label`), and -1 where the pixel was not deconvolved.
+GRID_VERDICT_CODES = {-1: "not deconvolved", **DECISION_CODES}
+#: Codes of the reason maps (:attr:`fmdecon.wellposedness.Verdict.brief` without numbers).
+GRID_VERDICT_REASONS = {-1: "not deconvolved", **DECISION_REASONS}
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,8 +121,14 @@ class GridMethodMaps:
     z_force_min : numpy.ndarray
         Where it is [m], on the pixel's own z axis.
     verdict : numpy.ndarray of int8
-        Inflection-point test at the amplitude used (:data:`fmdecon.wellposedness.
-        VERDICT_CODES`: -1 not run, 0 well-posed, 1 ill-posed, 2 ill-posed with A forbidden).
+        The verdict at the amplitude used, as the one-curve summary gives it
+        (:meth:`fmdecon.wellposedness.WellPosednessBatch.decide`; :data:`GRID_VERDICT_CODES`:
+        0 well-posed, 1 ill-posed at this amplitude, 2 undecided, -1 not deconvolved).
+        Undecided also where the test could not run, and where the force is well-posed
+        within a curve whose frequency shift has not decayed at its far end ("Δf not
+        decayed", as :meth:`fmdecon.measurement.MethodResult.verdict`).
+    verdict_reason : numpy.ndarray of int8
+        Why (:data:`GRID_VERDICT_REASONS`, the one-curve verdict's brief reason).
     inflection_count : numpy.ndarray of int
     inflection_z, inflection_S, inflection_S_low, inflection_S_high : numpy.ndarray
         Shape ``(ny, nx, INFLECTION_SLOTS)``: z_i [m] on the pixel's axis, S and its 95 %
@@ -125,6 +141,7 @@ class GridMethodMaps:
     force_min: NDArray[np.float64]
     z_force_min: NDArray[np.float64]
     verdict: NDArray[np.int8]
+    verdict_reason: NDArray[np.int8]
     inflection_count: NDArray[np.int64]
     inflection_z: NDArray[np.float64]
     inflection_S: NDArray[np.float64]
@@ -135,10 +152,21 @@ class GridMethodMaps:
     amplitude_forbidden: NDArray[np.bool_]
 
     def verdict_counts(self, where: NDArray[np.bool_] | None = None) -> dict[str, int]:
-        """Pixels per verdict name (:data:`VERDICT_CODES`), among ``where`` (default all;
-        :attr:`GridMeasurement.done` for the deconvolved pixels)."""
+        """Pixels per verdict label (:data:`GRID_VERDICT_CODES`), among ``where`` (default
+        all; :attr:`GridMeasurement.done` for the deconvolved pixels)."""
         verdict = self.verdict if where is None else self.verdict[where]
-        return {name: int(np.sum(verdict == code)) for code, name in VERDICT_CODES.items()}
+        return {name: int(np.sum(verdict == code)) for code, name in GRID_VERDICT_CODES.items()}
+
+    def reason_counts(
+        self, where: NDArray[np.bool_] | None = None, verdict: int | None = None
+    ) -> dict[str, int]:
+        """Pixels per reason (:data:`GRID_VERDICT_REASONS`), among ``where`` and, if given,
+        the pixels of one verdict code."""
+        select = np.ones(self.verdict.shape, dtype=bool) if where is None else where
+        if verdict is not None:
+            select = select & (self.verdict == verdict)
+        reason = self.verdict_reason[select]
+        return {name: int(np.sum(reason == code)) for code, name in GRID_VERDICT_REASONS.items()}
 
 
 @dataclass(frozen=True)
@@ -384,8 +412,11 @@ def _robust_second_difference_std(values: NDArray[np.float64]) -> NDArray[np.flo
     second = np.diff(values, 2, axis=-1)
     with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        centre = np.nanmedian(second, axis=-1, keepdims=True)
-        mad = np.nanmedian(np.abs(second - centre), axis=-1)
+        # numpy's nanmedian goes through masked arrays (slow, several copies): the plain
+        # median where every value is finite, the same number
+        median = np.median if np.isfinite(second).all() else np.nanmedian
+        centre = median(second, axis=-1, keepdims=True)
+        mad = median(np.abs(second - centre), axis=-1)
     return 1.4826 * mad / np.sqrt(6.0)
 
 
@@ -478,8 +509,23 @@ class _Context:
     noise_source: str = ""
 
 
-def _group_key(n: int, step: float) -> tuple[int, int]:
-    return n, round(math.log(step) / math.log1p(STEP_RTOL))
+def _groups(
+    n_used: NDArray[np.int64], steps: NDArray[np.float64]
+) -> dict[tuple[int, int], NDArray]:
+    """The pixels (positions in ``n_used``) of each z grid: key (points, the step's bin of
+    relative width :data:`STEP_RTOL` on a log scale) -> positions, in order of first
+    appearance (vectorised over pixels)."""
+    if not n_used.size:
+        return {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bins = np.round(np.log(steps) / math.log1p(STEP_RTOL))
+    keys = np.stack([n_used.astype(np.float64), bins], axis=1)
+    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.cumsum(np.bincount(inverse, minlength=unique.shape[0]))[:-1]
+    members = np.split(order, bounds)
+    return {(int(unique[g, 0]), int(unique[g, 1])): members[g] for g in np.argsort(first)}
 
 
 def _default_row(grid: NanonisGrid) -> int:
@@ -560,6 +606,7 @@ def _empty_maps(shape: tuple[int, ...]) -> dict[str, NDArray]:
         "force_min": np.full(shape, np.nan),
         "z_force_min": np.full(shape, np.nan),
         "verdict": np.full(shape, -1, dtype=np.int8),
+        "verdict_reason": np.full(shape, -1, dtype=np.int8),
         "inflection_count": np.zeros(shape, dtype=np.int64),
         "inflection_z": np.full((*shape, INFLECTION_SLOTS), np.nan),
         "inflection_S": np.full((*shape, INFLECTION_SLOTS), np.nan),
@@ -579,8 +626,10 @@ def _fill_maps(
     force: NDArray[np.float64],
     z_rel: NDArray[np.float64],
     amplitude: float,
+    df_decayed: NDArray[np.bool_],
 ) -> None:
-    """The maps of the pixels ``members`` from their forces (G, n) on ``z_rel``."""
+    """The maps of the pixels ``members`` from their forces (G, n) on ``z_rel``
+    (``df_decayed``: whether each pixel's frequency shift has decayed at its far end)."""
     finite = np.isfinite(force)
     any_finite = finite.any(axis=1)
     at = np.argmin(np.where(finite, force, np.inf), axis=1)
@@ -590,7 +639,14 @@ def _fill_maps(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         test = inflection_point_batch(z_rel, force)
-    maps["verdict"][members] = test.verdict_code(amplitude)
+    verdict, reason = test.decide(amplitude)
+    # well-posed within the curve, but the curve is cut before Δf decays (as the one-curve
+    # pipeline: MethodResult.verdict)
+    incomplete = (verdict == 0) & ~df_decayed
+    verdict[incomplete] = 2
+    reason[incomplete] = _DF_NOT_DECAYED
+    maps["verdict"][members] = verdict
+    maps["verdict_reason"][members] = reason
     maps["inflection_count"][members] = test.count
     p = min(INFLECTION_SLOTS, test.z.shape[1])
     maps["inflection_z"][members, :p] = test.z[:, :p] + z_first[:, None]
@@ -601,6 +657,9 @@ def _fill_maps(
     maps["forbidden_low"][members, :r] = test.forbidden_low[:, :r]
     maps["forbidden_high"][members, :r] = test.forbidden_high[:, :r]
     maps["amplitude_forbidden"][members] = test.is_forbidden(amplitude)
+
+
+_DF_NOT_DECAYED = next(c for c, name in DECISION_REASONS.items() if name == "Δf not decayed")
 
 
 def _process(
@@ -656,12 +715,8 @@ def _process(
     z_last = rows_z[np.arange(members_all.size), hi[members_all]]
     with np.errstate(invalid="ignore", divide="ignore"):
         steps = (z_last - z_first) / (n_used - 1)
-    keys = [_group_key(int(n), float(s)) for n, s in zip(n_used, steps, strict=True)]
-    groups: dict[tuple[int, int], list[int]] = {}
-    for position, key in enumerate(keys):  # grouping by z grid (not numerics)
-        groups.setdefault(key, []).append(position)
-    for key, positions in groups.items():  # a loop over z grids
-        where = np.asarray(positions)
+    groups = _groups(n_used, steps)
+    for key, where in groups.items():  # a loop over z grids
         members = members_all[where]
         n = key[0]
         step = ctx.steps.setdefault(key, float(steps[where[0]]))
@@ -670,6 +725,7 @@ def _process(
         columns = lo[members][:, None] + np.arange(n)
         group_rows = curve[members[:, None], columns]
         group_z = block.z[members[:, None], columns]
+        df_decayed = far_end_decayed(group_rows)
         for name in ctx.entries:  # a loop over methods
             try:
                 f, s, e, b = _deconvolve_group(ctx, name, z_rel, key, group_rows, noise[members])
@@ -682,7 +738,9 @@ def _process(
             energy[name][members[:, None], columns] = e
             if b is not None:
                 bias[name][members[:, None], columns] = b
-            _fill_maps(maps[name], members, group_z, z_first[where], f, z_rel, ctx.amplitude)
+            _fill_maps(
+                maps[name], members, group_z, z_first[where], f, z_rel, ctx.amplitude, df_decayed
+            )
             heights[name][members] = _at_heights(z_first[where], step, f, ctx.heights)
     result = GridBlockResult(
         rows=rows,
@@ -1027,7 +1085,13 @@ def summary_lines(measurement: GridMeasurement) -> list[str]:
             )
         else:
             fmin = "F_min -"
-        verdicts = ", ".join(f"{counts[v]} {v}" for v in VERDICT_CODES.values() if counts[v])
-        lines.append(f"  {name}: {fmin}; {verdicts}")
+        parts = []
+        for code, label in DECISION_CODES.items():
+            if not counts[label]:
+                continue
+            reasons = maps.reason_counts(done, code)
+            why = ", ".join(f"{n} {reason}" for reason, n in reasons.items() if n)
+            parts.append(f"{counts[label]} {label} ({why})")
+        lines.append(f"  {name}: {fmin}; {'; '.join(parts)}")
     lines.append(f"  time: {m.seconds:.1f} s")
     return lines

@@ -8,11 +8,13 @@ slices and attributes at the end. :func:`measure_grid_to_netcdf` runs the pipeli
 file, atomically (nothing appears under the output's name unless the whole run succeeds);
 :func:`grid_to_netcdf` writes a measurement whose volumes were kept in memory.
 
-Layout (docs/grids.md): dims ``(method, y, x, z)`` for ``force``, ``force_std``, ``energy``
-(and ``force_bias`` when a method with a ``fit`` ran); ``(y, x, z)`` for ``frequency_shift``
-and ``z_pixel``; the maps over ``(method, y, x)`` (plus ``inflection``, ``forbidden_range``);
-``force_at_height`` over ``(method, height, y, x)``; per-pixel ``pixel_status``, ``z_closest``,
-``df_noise`` and the file's parameters over ``(y, x)``. Coordinates in m.
+Layout (docs/grids.md): dims ``(deconvolution, y, x, z)`` for ``force``, ``force_std``,
+``energy`` (and ``force_bias`` over ``(fitted_deconvolution, y, x, z)`` when a method with a
+``fit`` ran); ``(y, x, z)`` for ``frequency_shift`` and ``z_pixel``; the maps over
+``(deconvolution, y, x)`` (plus ``inflection``, ``forbidden_range``); ``force_at_height`` over
+``(deconvolution, height, y, x)``; per-pixel ``pixel_status``, ``z_closest``, ``df_noise`` and
+the file's parameters over ``(y, x)``. Coordinates in m. The method dimension is named
+``deconvolution`` as in the study's cubes (``method`` is a keyword of xarray's ``sel``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from fmdecon.measurement.grid import (
+    GRID_VERDICT_CODES,
+    GRID_VERDICT_REASONS,
     INFLECTION_SLOTS,
     PIXEL_STATUS,
     RANGE_SLOTS,
@@ -34,7 +38,6 @@ from fmdecon.measurement.grid import (
     GridMeasurement,
     measure_grid,
 )
-from fmdecon.wellposedness import VERDICT_CODES
 
 __all__ = ["NetCDFGridSink", "grid_to_netcdf", "measure_grid_to_netcdf"]
 
@@ -46,7 +49,8 @@ def _flags(codes: dict[int, str]) -> dict[str, Any]:
     return {
         "flag_values": np.array(list(codes), dtype=np.int8),
         "flag_meanings": " ".join(
-            re.sub(r"[^a-z0-9]+", "_", v.lower()).strip("_") for v in codes.values()
+            re.sub(r"[^a-z0-9]+", "_", v.replace("Δ", "d").lower()).strip("_")
+            for v in codes.values()
         ),
         "comment": "; ".join(f"{k} = {v}" for k, v in codes.items()),
     }
@@ -87,7 +91,7 @@ class NetCDFGridSink:
         n = layout.points
         ds = netCDF4.Dataset(self.path, "w", format="NETCDF4")
         self._dataset = ds
-        ds.createDimension("method", len(layout.methods))
+        ds.createDimension("deconvolution", len(layout.methods))
         ds.createDimension("y", ny)
         ds.createDimension("x", nx)
         ds.createDimension("z", n)
@@ -95,13 +99,13 @@ class NetCDFGridSink:
         ds.createDimension("forbidden_range", RANGE_SLOTS)
         ds.createDimension("height", layout.heights.size)
         if layout.fitted:
-            ds.createDimension("fitted_method", len(layout.fitted))
+            ds.createDimension("fitted_deconvolution", len(layout.fitted))
         rows = max(1, min(layout.rows_per_block, CHUNK_BYTES // max(8 * nx * n, 1)))
         while layout.rows_per_block % rows:
             rows -= 1  # chunks that tile a block: every write is whole chunks
         self._chunk_rows = rows
 
-        method = ds.createVariable("method", str, ("method",))
+        method = ds.createVariable("deconvolution", str, ("deconvolution",))
         method[:] = np.array(layout.methods, dtype=object)
         method.long_name = "deconvolution method"
         for name, values, long_name in (
@@ -131,14 +135,14 @@ class NetCDFGridSink:
         var.axis = "Z"
         var.comment = "each pixel's own axis: z_pixel (= z_closest + z for the common step)"
         if layout.fitted:
-            var = ds.createVariable("fitted_method", str, ("fitted_method",))
+            var = ds.createVariable("fitted_deconvolution", str, ("fitted_deconvolution",))
             var[:] = np.array(layout.fitted, dtype=object)
             var.long_name = "methods whose strength is chosen from the data (force_bias)"
 
-        volume = ("method", "y", "x", "z")
+        volume = ("deconvolution", "y", "x", "z")
 
         def create(name: str, dims: tuple[str, ...], units: str, long_name: str, **attrs: Any):
-            sizes = {"method": 1, "fitted_method": 1, "y": rows, "x": nx, "z": n}
+            sizes = {"deconvolution": 1, "fitted_deconvolution": 1, "y": rows, "x": nx, "z": n}
             v = ds.createVariable(
                 name,
                 "f8",
@@ -172,7 +176,7 @@ class NetCDFGridSink:
         if layout.fitted:
             create(
                 "force_bias",
-                ("fitted_method", "y", "x", "z"),
+                ("fitted_deconvolution", "y", "x", "z"),
                 "N",
                 "estimated magnitude of the smoothing bias of a method whose strength is "
                 "chosen from the data; combined uncertainty hypot(force_std, force_bias)",
@@ -258,7 +262,7 @@ class NetCDFGridSink:
                     out[i] = getattr(m.maps[name], field)
             return out
 
-        mxy = ("method", "y", "x")
+        mxy = ("deconvolution", "y", "x")
         put("force_min", mxy, per_method("force_min"), "N", "minimum of the deconvolved force")
         put(
             "z_force_min",
@@ -272,9 +276,19 @@ class NetCDFGridSink:
             mxy,
             per_method("verdict", -1, np.int8),
             None,
-            "inflection-point test (Sader et al. 2018) at the amplitude used",
+            "verdict of the inflection-point test (Sader et al. 2018) at the amplitude used, "
+            "as the one-curve summary gives it",
             dtype="i1",
-            **_flags(VERDICT_CODES),
+            **_flags(GRID_VERDICT_CODES),
+        )
+        put(
+            "wellposedness_reason",
+            mxy,
+            per_method("verdict_reason", -1, np.int8),
+            None,
+            "reason of the verdict (the one-curve verdict's brief reason)",
+            dtype="i1",
+            **_flags(GRID_VERDICT_REASONS),
         )
         put(
             "inflection_count",
@@ -325,7 +339,7 @@ class NetCDFGridSink:
                 at_height[i] = m.force_at_height[name]
         put(
             "force_at_height",
-            ("method", "height", "y", "x"),
+            ("deconvolution", "height", "y", "x"),
             at_height,
             "N",
             "force at constant distance (linear interpolation on each pixel's axis)",

@@ -3,10 +3,12 @@ matplotlib, Agg, object-oriented, the house style of :mod:`fmdecon.plot`; matplo
 imported only when a figure is drawn).
 
 Six panels for one method: the F_min map and the map of z at F_min; an x-z slice (one row of
-pixels) of the frequency shift and of the force, with the well-posedness mask (pixels whose
-amplitude is forbidden hatched, those ill-posed at other amplitudes marked) and the inflection
-points; the force at one constant height; the per-pixel verdict map. Distances in nm or pm,
-forces in pN, every colour bar with its unit.
+pixels) of the frequency shift and of the force, with the well-posedness mask (pixels
+ill-posed at the amplitude used hatched; those with forbidden amplitudes elsewhere and the
+undecided ones marked by a strip) and the inflection points; the force at one constant
+height; the per-pixel verdict map in the one-curve verdict's words (well-posed, ill-posed at
+this amplitude, undecided: why). Distances in nm or pm, forces in pN, every colour bar with
+its unit.
 """
 
 from __future__ import annotations
@@ -20,20 +22,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fmdecon.io.units import format_quantity
-from fmdecon.measurement.grid import GridMeasurement
+from fmdecon.measurement.grid import GRID_VERDICT_CODES, GRID_VERDICT_REASONS, GridMeasurement
 from fmdecon.methods import METHODS
 
 __all__ = ["VERDICT_COLOURS", "plot_grid", "render_grid_plot"]
 
-#: Colours of the verdict map: not measured or not deconvolved, test not run, well-posed,
-#: ill-posed (at other amplitudes), ill-posed with the amplitude used forbidden.
+#: Colours of the verdict map, per :data:`~fmdecon.measurement.grid.GRID_VERDICT_CODES`: not
+#: deconvolved, well-posed, ill-posed at this amplitude, undecided.
 VERDICT_COLOURS = {
-    -2: ("white", "not deconvolved"),
-    -1: ("0.65", "test not run"),
-    0: ("#4a9a4a", "well-posed"),
-    1: ("#f0a030", "ill-posed (A allowed)"),
-    2: ("#c8283c", "ill-posed, A forbidden"),
+    -1: ("white", GRID_VERDICT_CODES[-1]),
+    0: ("#4a9a4a", GRID_VERDICT_CODES[0]),
+    1: ("#c8283c", GRID_VERDICT_CODES[1]),
+    2: ("#9a9ab4", GRID_VERDICT_CODES[2]),
 }
+#: The strip of the x-z slice over pixels with forbidden amplitudes away from the one used.
+ELSEWHERE_COLOUR = "#f0a030"
+_ELSEWHERE = next(
+    c for c, n in GRID_VERDICT_REASONS.items() if n == "A outside the forbidden ranges"
+)
 
 
 def _edges(centres: NDArray[np.float64]) -> tuple[float, float]:
@@ -215,20 +221,33 @@ def render_grid_plot(
             ax.set_title(f"{title} at y = {row_y:.3g} nm")
         ax = axes[1, 1]
         width = (x1 - x0) / nx
-        verdict_row = np.where(done[m.slice_row], maps.verdict[m.slice_row], -2)
+        verdict_row = np.where(done[m.slice_row], maps.verdict[m.slice_row], -1)
+        reason_row = maps.verdict_reason[m.slice_row]
         strip = 0.04 * (extent[3] - extent[2])
         for i in np.flatnonzero(verdict_row >= 1):  # drawing the mask, column by column
-            if verdict_row[i] == 2:  # the amplitude used is forbidden: the column masked
+            if verdict_row[i] == 1:  # ill-posed at the amplitude used: the column masked
                 ax.add_patch(
                     _column(x0 + i * width, width, extent[2], extent[3], "////", "k", "none")
                 )
-            else:  # ill-posed at other amplitudes: a strip at the top
-                colour = VERDICT_COLOURS[1][0]
+            else:  # undecided: a strip at the top
+                colour = VERDICT_COLOURS[2][0]
                 ax.add_patch(
                     _column(
                         x0 + i * width, width, extent[3] - strip, extent[3], "", colour, colour
                     )
                 )
+        for i in np.flatnonzero((verdict_row == 0) & (reason_row == _ELSEWHERE)):
+            ax.add_patch(  # well-posed here, ill-posed at other amplitudes: a strip
+                _column(
+                    x0 + i * width,
+                    width,
+                    extent[3] - strip,
+                    extent[3],
+                    "",
+                    ELSEWHERE_COLOUR,
+                    ELSEWHERE_COLOUR,
+                )
+            )
         zi = maps.inflection_z[m.slice_row] * 1e9
         xi = np.broadcast_to((m.x * 1e9)[:, None], zi.shape)
         ax.plot(xi.ravel(), zi.ravel(), "o", ms=2.2, mfc="w", mec="k", mew=0.4, ls="none")
@@ -241,12 +260,20 @@ def render_grid_plot(
         axes[1, 1].legend(
             handles=[
                 Patch(facecolor="none", edgecolor="k", hatch="////"),
-                Patch(facecolor=VERDICT_COLOURS[1][0]),
+                Patch(facecolor=VERDICT_COLOURS[2][0]),
+                Patch(facecolor=ELSEWHERE_COLOUR),
                 axes[1, 1].lines[0],
                 axes[1, 1].lines[1],
             ],
-            labels=["A forbidden (masked)", "ill-posed, A allowed", "inflection point", "F_min"],
+            labels=[
+                "ill-posed at this A (masked)",
+                "undecided (top strip)",
+                "forbidden A elsewhere (strip)",
+                "inflection point",
+                "F_min",
+            ],
             loc="upper right",
+            bbox_to_anchor=(1.0, 0.94),  # below the strips at the top
             fontsize=6,
             frameon=True,
             framealpha=0.8,
@@ -260,21 +287,31 @@ def render_grid_plot(
         ax.set_title(f"(e) F at constant z = {height * 1e9:.3g} nm (dashed in c, d)")
         ax = axes[2, 1]
         codes = sorted(VERDICT_COLOURS)
-        verdict = np.where(done, maps.verdict, -2).astype(float)
+        verdict = np.where(done, maps.verdict, -1).astype(float)
         cmap = ListedColormap([VERDICT_COLOURS[c][0] for c in codes])
         norm = BoundaryNorm(np.arange(codes[0] - 0.5, codes[-1] + 1.0), cmap.N)
         _map(ax, figure, m, verdict, "", cmap=cmap, norm=norm)
         counts = {c: int(np.sum(verdict == c)) for c in codes}
+        labels = {}
+        for c in codes:  # the label, its count and (deconvolved pixels) the reasons
+            text = f"{VERDICT_COLOURS[c][1]} ({counts[c]})"
+            if c >= 0:
+                reasons = maps.reason_counts(done, c)
+                why = [f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda i: -i[1]) if n]
+                text += "".join(f"\n  {line}" for line in why)
+            labels[c] = text
         ax.legend(
             handles=[
                 Patch(facecolor=VERDICT_COLOURS[c][0], edgecolor="0.4", lw=0.4)
                 for c in codes
                 if counts[c]
             ],
-            labels=[f"{VERDICT_COLOURS[c][1]} ({counts[c]})" for c in codes if counts[c]],
+            labels=[labels[c] for c in codes if counts[c]],
             loc="upper left",
             bbox_to_anchor=(1.02, 1.0),
             fontsize=6,
+            title="verdict (pixels)",
+            title_fontsize=6,
         )
         ax.set_title("(f) inflection-point test at the A used")
         buffer = io.BytesIO()
