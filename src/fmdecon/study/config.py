@@ -9,7 +9,7 @@ import copy
 import difflib
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,36 @@ class ConfigError(ValueError):
         self.source = source
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid {source} ({len(problems)} problem(s)):\n{lines}")
+
+
+#: The sensor and grid keys of a study point (after the law parameters, in this order).
+SENSOR_KEYS = ("k", "f0")
+GRID_KEYS = ("z_min", "z_max", "points")
+
+
+def aligned_group_sizes(shape: Sequence[int]) -> list[int]:
+    """Group sizes whose groups are rectangular blocks of a sweep of ``shape`` (sorted).
+
+    A run of P consecutive points (C order) starting at a multiple of P is a block of the
+    swept dimensions exactly when P = c * prod(shape[j+1:]) with c a divisor of shape[j]
+    for some j: the group is one index of each dimension before j, c consecutive indices of
+    dimension j and every index of the dimensions after it. Zarr storage needs such groups,
+    so that each chunk job writes one rectangular region of the store (and one zarr chunk).
+    """
+    sizes = {1}
+    for j, length in enumerate(shape):
+        trailing = math.prod(shape[j + 1 :])
+        sizes |= {c * trailing for c in range(1, length + 1) if length % c == 0}
+    return sorted(sizes)
+
+
+def nearest_aligned(shape: Sequence[int], wanted: int) -> int:
+    """The aligned group size (:func:`aligned_group_sizes`) nearest to ``wanted`` by ratio
+    (the smaller one of two equally near)."""
+    return min(
+        aligned_group_sizes(shape),
+        key=lambda size: (abs(math.log(size / max(1, wanted))), size),
+    )
 
 
 def schema() -> dict[str, Any]:
@@ -316,8 +346,6 @@ def _storage_problems(config: Mapping[str, Any]) -> list[str]:
     per_job = config.get("chunking", {}).get("points_per_job")
     if per_job is None or not isinstance(per_job, int):
         return problems
-    from fmdecon.study.sweep import GRID_KEYS, SENSOR_KEYS, aligned_group_sizes, nearest_aligned
-
     common = [config["sensor"][key] for key in SENSOR_KEYS]
     common += [config["grid"][key] for key in GRID_KEYS]
     for law, parameters in config["laws"].items():

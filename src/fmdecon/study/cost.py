@@ -17,12 +17,13 @@ a start-up margin, and a method without a measured cost is charged the dearest m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, TypeAlias
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from fmdecon.study.sweep import Study
+#: A :class:`fmdecon.study.sweep.Study`. Not imported, not even for type checking: the study
+#: asks this model for its chunking (``chunking.target_minutes``), so the model stays below it.
+Study: TypeAlias = Any
 
 __all__ = [
     "BATCHED_SECONDS_PER_CURVE",

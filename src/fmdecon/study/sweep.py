@@ -21,8 +21,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from fmdecon.forces import FORCE_LAWS
+from fmdecon.study.config import (
+    GRID_KEYS,
+    SENSOR_KEYS,
+    aligned_group_sizes,
+    as_list,
+    nearest_aligned,
+)
 from fmdecon.study.config import amplitudes as amplitude_values
-from fmdecon.study.config import as_list
 from fmdecon.study.perturb import Perturbations
 
 __all__ = [
@@ -35,9 +41,6 @@ __all__ = [
     "nearest_aligned",
     "nearest_amplitude",
 ]
-
-SENSOR_KEYS = ("k", "f0")
-GRID_KEYS = ("z_min", "z_max", "points")
 
 
 def nearest_amplitude(amplitudes: ArrayLike, nominal: ArrayLike) -> NDArray[np.intp]:
@@ -71,31 +74,6 @@ def matching_index(values: ArrayLike, wanted: float) -> int | None:
         np.isclose(np.atleast_1d(np.asarray(values, dtype=np.float64)), wanted, rtol=1e-9, atol=0)
     )
     return int(hits[0]) if hits.size else None
-
-
-def aligned_group_sizes(shape: Sequence[int]) -> list[int]:
-    """Group sizes whose groups are rectangular blocks of a sweep of ``shape`` (sorted).
-
-    A run of P consecutive points (C order) starting at a multiple of P is a block of the
-    swept dimensions exactly when P = c * prod(shape[j+1:]) with c a divisor of shape[j]
-    for some j: the group is one index of each dimension before j, c consecutive indices of
-    dimension j and every index of the dimensions after it. Zarr storage needs such groups,
-    so that each chunk job writes one rectangular region of the store (and one zarr chunk).
-    """
-    sizes = {1}
-    for j, length in enumerate(shape):
-        trailing = math.prod(shape[j + 1 :])
-        sizes |= {c * trailing for c in range(1, length + 1) if length % c == 0}
-    return sorted(sizes)
-
-
-def nearest_aligned(shape: Sequence[int], wanted: int) -> int:
-    """The aligned group size (:func:`aligned_group_sizes`) nearest to ``wanted`` by ratio
-    (the smaller one of two equally near)."""
-    return min(
-        aligned_group_sizes(shape),
-        key=lambda size: (abs(math.log(size / max(1, wanted))), size),
-    )
 
 
 @dataclass(frozen=True)
