@@ -434,12 +434,7 @@ def merge(study: Study, law: str, chunks: Sequence[xr.Dataset]) -> xr.Dataset:
         for name in first.coords
         if name not in ("deconvolution", "amplitude") and name not in sweep.values
     }
-    coords |= {"deconvolution": study.methods, "amplitude": study.amplitudes}
-    for name, vals in sweep.values.items():
-        if name in sweep.swept:
-            coords[name] = np.asarray(vals, dtype=np.int64 if name == "points" else np.float64)
-        else:
-            coords[name] = int(vals[0]) if name == "points" else float(vals[0])
+    coords |= study.cube_coords(law)
     dataset = xr.Dataset(
         {
             name: (("deconvolution", *sweep.swept, *first[name].dims[1:]), values)

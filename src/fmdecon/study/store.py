@@ -86,7 +86,6 @@ def _variables(study: Study, law: str) -> dict[str, tuple[str, ...]]:
 
 def _coords(study: Study, law: str) -> dict[str, Any]:
     """Coordinates of the law's cube (as :func:`fmdecon.study.compute.merge` makes them)."""
-    sweep = study.laws[law]
     coords: dict[str, Any] = {}
     perturbations = study.perturbations
     if perturbations is not None:
@@ -95,13 +94,7 @@ def _coords(study: Study, law: str) -> dict[str, Any]:
             coords[name] = list(values) if name in perturbations.swept else values[0]
         if perturbations.keep_realizations:
             coords["realization"] = np.arange(perturbations.realizations)
-    coords |= {"deconvolution": study.methods, "amplitude": study.amplitudes}
-    for name, values in sweep.values.items():
-        if name in sweep.swept:
-            coords[name] = np.asarray(values, dtype=np.int64 if name == "points" else np.float64)
-        else:
-            coords[name] = int(values[0]) if name == "points" else float(values[0])
-    return coords
+    return coords | study.cube_coords(law)
 
 
 def _chunks(study: Study, law: str, dims: Sequence[str], sizes: Mapping[str, int]) -> tuple:

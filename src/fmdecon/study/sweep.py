@@ -188,6 +188,19 @@ class Study:
                     per_job = nearest_aligned(sweep.shape, per_job)
                 self._points_per_job[law] = per_job
 
+    def cube_coords(self, law: str) -> dict[str, Any]:
+        """The coordinates every cube of a law has, however it is stored: ``deconvolution``,
+        ``amplitude`` and each parameter (an array where swept, else a scalar)."""
+        coords: dict[str, Any] = {"deconvolution": self.methods, "amplitude": self.amplitudes}
+        for name, values in self.laws[law].values.items():
+            if name in self.laws[law].swept:
+                coords[name] = np.asarray(
+                    values, dtype=np.int64 if name == "points" else np.float64
+                )
+            else:
+                coords[name] = int(values[0]) if name == "points" else float(values[0])
+        return coords
+
     def points_per_job_of(self, law: str) -> int:
         """Parameter points of one job of a law."""
         return self._points_per_job[law]
